@@ -5,7 +5,9 @@ Codes are facts from the DICOM standard (PS3.16) and LOINC; the table below is o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "Code",
@@ -54,7 +56,7 @@ class Code:
         return {"value": self.value, "scheme": self.scheme, "meaning": self.meaning}
 
     @classmethod
-    def from_dict(cls, data: dict[str, str]) -> Code:
+    def from_dict(cls, data: Mapping[str, Any]) -> Code:
         return cls(str(data["value"]), str(data["scheme"]), str(data.get("meaning", "")))
 
 

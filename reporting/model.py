@@ -206,9 +206,13 @@ class Section:
 
     def __post_init__(self) -> None:
         if not self.name or not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
-            raise ModelError(f"section name must be lower-case letters, digits and _, not {self.name!r}")
+            raise ModelError(
+                f"section name must be lower-case letters, digits and _, not {self.name!r}"
+            )
         if not self.title:
-            object.__setattr__(self, "title", SECTION_NAMES.get(self.name, self.name.replace("_", " ").title()))
+            object.__setattr__(
+                self, "title", SECTION_NAMES.get(self.name, self.name.replace("_", " ").title())
+            )
         if self.code is None:
             object.__setattr__(self, "code", section_code(self.name))
         object.__setattr__(self, "fields", tuple(self.fields))
@@ -274,7 +278,8 @@ class Issue:
         }
         if self.evidence:
             out["evidence"] = [
-                {"start": s.start, "end": s.end, "text": s.text, "label": s.label} for s in self.evidence
+                {"start": s.start, "end": s.end, "text": s.text, "label": s.label}
+                for s in self.evidence
             ]
         if self.suggestion is not None:
             out["suggestion"] = self.suggestion
@@ -292,7 +297,9 @@ class Issue:
             end=int(data.get("end", 0)),
             section=data.get("section"),
             evidence=tuple(
-                Span(int(e["start"]), int(e["end"]), str(e.get("text", "")), str(e.get("label", "")))
+                Span(
+                    int(e["start"]), int(e["end"]), str(e.get("text", "")), str(e.get("label", ""))
+                )
                 for e in data.get("evidence", ())
             ),
             suggestion=data.get("suggestion"),
@@ -309,15 +316,14 @@ def _compose(sections: Iterable[Section]) -> tuple[str, tuple[Section, ...]]:
         if parts:
             parts.append("\n\n")
             pos += 2
-        if sec.name == "preamble":
-            head = ""
-        else:
-            head = f"{sec.title.upper()}:\n"
+        head = "" if sec.name == "preamble" else f"{sec.title.upper()}:\n"
         parts.append(head)
         pos += len(head)
         body = sec.text
         if not body and sec.fields:
-            body = "\n".join(f"{f.id.replace('_', ' ').capitalize()}: {f.display()}" for f in sec.fields)
+            body = "\n".join(
+                f"{f.id.replace('_', ' ').capitalize()}: {f.display()}" for f in sec.fields
+            )
         placed.append(dataclasses.replace(sec, text=body, start=pos))
         parts.append(body)
         pos += len(body)
@@ -361,7 +367,10 @@ class Report:
         if self.status in (Status.FINAL, Status.AMENDED) and not self.verifier:
             raise ModelError(f"report {self.id}: a {self.status.value} report needs a verifier")
         for sec in self.sections:
-            if sec.start is not None and self.text[sec.start : sec.start + len(sec.text)] != sec.text:
+            if (
+                sec.start is not None
+                and self.text[sec.start : sec.start + len(sec.text)] != sec.text
+            ):
                 raise ModelError(
                     f"report {self.id}: section {sec.name!r} offset {sec.start} does not match the text"
                 )
@@ -376,7 +385,12 @@ class Report:
         if not isinstance(text, str):
             raise ModelError("report text must be a string")
         sections = tuple(
-            Section(name=s.name, text=text[s.start : s.end], title=_title(s.heading, s.name), start=s.start)
+            Section(
+                name=s.name,
+                text=text[s.start : s.end],
+                title=_title(s.heading, s.name),
+                start=s.start,
+            )
             for s in split_sections(text)
         )
         return cls(text=text, sections=sections, **_context(context))
@@ -396,7 +410,11 @@ class Report:
         """The section whose text starts at or before character ``offset`` (the last such)."""
         best: Section | None = None
         for sec in self.sections:
-            if sec.start is not None and sec.start <= offset and (best is None or best.start is None or sec.start >= best.start):
+            if (
+                sec.start is not None
+                and sec.start <= offset
+                and (best is None or best.start is None or sec.start >= best.start)
+            ):
                 best = sec
         return best
 
@@ -414,15 +432,20 @@ class Report:
         return None
 
     # ---------------------------------------------------------------- changes
-    def with_status(self, status: Status | str, *, verifier: str | None = None,
-                    when: dt.datetime | None = None) -> Report:
+    def with_status(
+        self, status: Status | str, *, verifier: str | None = None, when: dt.datetime | None = None
+    ) -> Report:
         """Move to ``status``; illegal moves raise :class:`StatusError`.
 
         A final report is changed only by :meth:`add_addendum`.
         """
         new = Status(status)
         if new not in _TRANSITIONS[self.status]:
-            hint = " (add an addendum instead)" if self.status in (Status.FINAL, Status.AMENDED) else ""
+            hint = (
+                " (add an addendum instead)"
+                if self.status in (Status.FINAL, Status.AMENDED)
+                else ""
+            )
             raise StatusError(f"a {self.status.value} report cannot become {new.value}{hint}")
         changes: dict[str, Any] = {"status": new}
         if verifier is not None:
@@ -441,7 +464,9 @@ class Report:
     def add_addendum(self, text: str, *, author: str, when: dt.datetime | None = None) -> Report:
         """A new, amended version with an ``addendum`` section appended."""
         if self.status not in (Status.FINAL, Status.AMENDED):
-            raise StatusError("only a final or amended report takes an addendum; edit the draft instead")
+            raise StatusError(
+                "only a final or amended report takes an addendum; edit the draft instead"
+            )
         if not text.strip():
             raise ModelError("an addendum needs text")
         if not author:

@@ -30,7 +30,11 @@ _FIELD_KEYS = {"id", "value", "unit"}
 _CODE_SCHEMA = {
     "type": "object",
     "required": ["value", "scheme"],
-    "properties": {"value": {"type": "string"}, "scheme": {"type": "string"}, "meaning": {"type": "string"}},
+    "properties": {
+        "value": {"type": "string"},
+        "scheme": {"type": "string"},
+        "meaning": {"type": "string"},
+    },
     "additionalProperties": False,
 }
 
@@ -44,14 +48,34 @@ RECORD_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "minLength": 1, "description": "unique report id"},
-        "text": {"type": "string", "description": "the report text; split into sections by heading when 'sections' is absent"},
-        "modality": {"type": "string", "description": "DICOM modality (CR, DX, CT, MR, US, MG, ...)"},
-        "procedure": {"type": "string", "description": "ordered procedure description, e.g. 'XR KNEE LEFT 3 VIEWS'"},
+        "text": {
+            "type": "string",
+            "description": "the report text; split into sections by heading when 'sections' is absent",
+        },
+        "modality": {
+            "type": "string",
+            "description": "DICOM modality (CR, DX, CT, MR, US, MG, ...)",
+        },
+        "procedure": {
+            "type": "string",
+            "description": "ordered procedure description, e.g. 'XR KNEE LEFT 3 VIEWS'",
+        },
         "procedure_code": _CODE_SCHEMA,
-        "laterality": {"enum": ["left", "right", "bilateral", "none"], "description": "ordered side"},
+        "laterality": {
+            "enum": ["left", "right", "bilateral", "none"],
+            "description": "ordered side",
+        },
         "sex": {"enum": ["F", "M", "O", "U"], "description": "shorthand for patient.sex"},
-        "age": {"type": "integer", "minimum": 0, "maximum": 150, "description": "age in years at the study"},
-        "template": {"type": "string", "description": "template id; matched from procedure/modality when absent"},
+        "age": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 150,
+            "description": "age in years at the study",
+        },
+        "template": {
+            "type": "string",
+            "description": "template id; matched from procedure/modality when absent",
+        },
         "patient": {
             "type": "object",
             "additionalProperties": False,
@@ -304,7 +328,9 @@ def loads_record(line: str | bytes, *, where: str = "record") -> Report:
     except UnicodeDecodeError as exc:
         raise RecordError(f"{where}: not UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise RecordError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise RecordError(
+            f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     return from_record(obj, where=where)
 
 

@@ -6,6 +6,7 @@ package.  In a wheel they are shipped inside the package as ``reporting/_data/``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -68,10 +69,14 @@ def read_json(path: Path, *, error: type[Exception] = LexiconError) -> Any:
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise error(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise error(
+            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> Path:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, mode: int | None = None
+) -> Path:
     """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
 
     A failure leaves any previous file untouched and no partial file behind.
@@ -88,10 +93,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int |
             os.chmod(tmp_name, mode)
         os.replace(tmp_name, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
         raise
     try:
         dir_fd = os.open(target.parent, os.O_RDONLY)

@@ -33,7 +33,9 @@ def need_tool(name: str) -> str:
 @pytest.fixture(scope="session")
 def iu_records() -> list[dict]:
     path = shared_path("iu-cxr-dev.jsonl")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 @pytest.fixture

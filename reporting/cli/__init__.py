@@ -86,14 +86,18 @@ class LazyGroup(click.Group):
         rows = []
         for name in self.list_commands(ctx):
             builtin = click.Group.get_command(self, ctx, name)
-            rows.append((name, _HELP.get(name) or (builtin.get_short_help_str() if builtin else "")))
+            rows.append(
+                (name, _HELP.get(name) or (builtin.get_short_help_str() if builtin else ""))
+            )
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reporting")
-@click.option("--log", "log_file", type=click.Path(dir_okay=False), help="Write detailed logs to FILE.")
+@click.option(
+    "--log", "log_file", type=click.Path(dir_okay=False), help="Write detailed logs to FILE."
+)
 @click.option("-v", "--verbose", count=True, help="More log detail (with --log).")
 def cli(log_file: str | None, verbose: int) -> None:
     """Local-first radiology reporting: templates, dictation, QA checks and exports.
