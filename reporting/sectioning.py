@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from reporting.errors import LexiconError
 from reporting.resources import lexicons_dir, read_json
@@ -63,6 +63,7 @@ def heading_aliases() -> dict[str, str]:
     return aliases
 
 
+@lru_cache(maxsize=4096)
 def canonical_section(heading: str) -> str | None:
     """Canonical name for a heading (``"IMPRESSIONS"`` -> ``"impression"``), or None."""
     return heading_aliases().get(" ".join(heading.lower().replace(":", " ").split()))
