@@ -1,0 +1,77 @@
+"""template.unfilled: placeholders left in the text ("[ ]", "***", "___", "<field>", "[***]")
+and required template fields left empty.
+
+"XXXX" is the Open-i de-identification redaction, never a placeholder; HTML tags such as
+"<BR>" are not placeholders either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reporting.model import Issue, Severity
+from reporting.qa.context import Context, span
+from reporting.qa.lexicon import rules_lexicon
+
+__all__ = ["PlaceholderCheck"]
+
+#: Every placeholder pattern starts with one of these; texts without them skip the regex.
+_PLACEHOLDER_CHARS = "[*_<{?#"
+
+
+class PlaceholderCheck:
+    codes = ("template.unfilled",)
+
+    def run(self, ctx: Context) -> Iterator[Issue]:
+        text = ctx.text
+        if any(c in text for c in _PLACEHOLDER_CHARS):
+            yield from self._text(ctx)
+        yield from self._fields(ctx)
+
+    def _text(self, ctx: Context) -> Iterator[Issue]:
+        rules = rules_lexicon()
+        text = ctx.text
+        for m in rules.placeholder.finditer(text):
+            found = m.group(0)
+            if "xxxx" in found.lower():
+                continue
+            if found.startswith("<"):
+                tag = found.strip("<>/ ").split()[0].lower() if found.strip("<>/ ") else ""
+                if tag in rules.ignore_tags:
+                    continue
+            yield ctx.issue(
+                "template.unfilled",
+                f"Placeholder {found!r} was left in the report.",
+                m.start(),
+                m.end(),
+                evidence=(span(text, m.start(), m.end(), "placeholder"),),
+                suggestion="Replace the placeholder with the finding or delete it.",
+            )
+
+    def _fields(self, ctx: Context) -> Iterator[Issue]:
+        spec = ctx.template
+        if spec is None:
+            return
+        for sec in ctx.report.sections:
+            if not sec.fields:
+                continue
+            sec_spec = spec.section(sec.name)
+            if sec_spec is None:
+                continue
+            for field_spec in sec_spec.fields:
+                if field_spec.completion == "none":
+                    continue
+                value = sec.field(field_spec.id)
+                if value is not None and value.value not in (None, ""):
+                    continue
+                at = sec.start if sec.start is not None else 0
+                yield ctx.issue(
+                    "template.unfilled",
+                    f"Template field {field_spec.label!r} in {sec.title} is empty.",
+                    at,
+                    at,
+                    suggestion=f"Fill in {field_spec.label!r}.",
+                    severity=Severity.ERROR
+                    if field_spec.completion == "prohibit"
+                    else Severity.WARNING,
+                )
