@@ -94,7 +94,7 @@ def demo(out_dir: Path, examples: Path | None) -> None:
     else:
         why = reason or f"{audio} is missing"
         click.secho(f"\n== 1. Dictation skipped: {why}", fg="yellow")
-        fallback = ex / RECORDS / "chest_xr-normal.json"
+        fallback = ex / RECORDS / "chest-xr-normal.json"
         if not fallback.exists():
             fallback = sorted((ex / RECORDS).glob("*.json"))[0]
         shutil.copyfile(fallback, dictated)
