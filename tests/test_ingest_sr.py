@@ -189,3 +189,26 @@ def test_long_text_round_trip() -> None:
     )
     back = read_sr(dicom_bytes(to_dicom_sr(report, clock=CLOCK, uid_factory=uids())))
     assert back.section("findings").text == body
+
+
+def test_free_text_author_survives_round_trip_without_pn_warning() -> None:
+    import warnings
+
+    from reporting import Report
+    from reporting.export import to_dicom_sr
+    from reporting.ingest.dicom_sr import read_sr
+
+    report = Report.from_text(
+        "FINDINGS: Clear.\nIMPRESSION: Normal.",
+        id="pn",
+        author="Dr Ann Lee",
+        verifier="Dr Ann Lee",
+        status="final",
+        patient={"name": "Lee^Ann", "id": "1"},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = to_dicom_sr(report)
+    assert str(ds.VerifyingObserverSequence[0].VerifyingObserverName) == "Dr Ann Lee^"
+    again = read_sr(ds)
+    assert again.author == "Dr Ann Lee" and again.verifier == "Dr Ann Lee"

@@ -117,6 +117,10 @@ def _checked(value: str, vr: str, what: str, report: Report) -> str:
         )
     if "\\" in value:
         raise ExportError(f"report {report.id}: {what} must not contain a backslash in DICOM")
+    if vr == "PN" and value and "^" not in value:
+        # A free-text name ("Dr Ann Lee") is one family-name component; the trailing caret says
+        # so explicitly (PS3.5 6.2.1.2), and the reader removes it again.
+        return value + "^"
     return value
 
 

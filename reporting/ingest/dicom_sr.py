@@ -134,6 +134,14 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _pn_text(value: Any) -> str:
+    """A PN value as text; a single component marked by one trailing caret loses the caret."""
+    text = _text(value)
+    if text.endswith("^") and text.count("^") == 1:
+        return text[:-1]
+    return text
+
+
 def _concept(item: Dataset) -> tuple[str, str, str] | None:
     seq = item.get("ConceptNameCodeSequence")
     if not seq:
@@ -298,7 +306,7 @@ def _sections(root: Dataset) -> list[Section]:
 def _observer(root: Dataset) -> str:
     for child in _children(root):
         if child.relationship == "HAS OBS CONTEXT" and child.value_type == "PNAME":
-            return _text(child.dataset.get("PersonName"))
+            return _pn_text(child.dataset.get("PersonName"))
     return ""
 
 
@@ -366,7 +374,7 @@ def _status(ds: Dataset, sections: list[Section]) -> tuple[Status, str]:
     verifier = ""
     observers = ds.get("VerifyingObserverSequence") or []
     if observers:
-        verifier = _text(observers[-1].get("VerifyingObserverName"))
+        verifier = _pn_text(observers[-1].get("VerifyingObserverName"))
     if verified:
         amended = "PredecessorDocumentsSequence" in ds and any(
             s.name == "addendum" for s in sections
