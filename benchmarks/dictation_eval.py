@@ -1,0 +1,407 @@
+"""Dictation accuracy and speed on real report text spoken by synthetic voices.
+
+Sentences from the FINDINGS and IMPRESSION of ../shared/data/iu-cxr-dev.jsonl (no redactions,
+no digits) are grouped into utterances of up to ~15 s and spoken by espeak-ng and flite voices
+at 16 kHz mono (cached under benchmarks/out/dictation/).  Two systems run on the same clips in
+the same process and the same run:
+
+* baseline: plain faster-whisper, the same Whisper base model (int8, 2 threads, beam 5), no
+  prompt, no VAD segmentation, no correction or formatting;
+* reporting: the dictation path (VAD utterance segmenter, vocabulary prompt for the chest
+  template, word timestamps and guards, vocabulary correction, formatting).
+
+Corrections were tuned on the TUNE voices only; the HELD-OUT voices are what the targets are
+judged on.  Metrics: WER (lower case, punctuation removed), radiology-term recall (terms of the
+chest template's topics and the anatomy lexicon, per occurrence), left/right (the sequence of
+side words matches; "or flagged" also counts a wrong side the system marked for confirmation),
+real-time factor, total time relative to the baseline, and end-of-utterance latency (VAD
+hang-over + final decode + text processing; p95 over utterances up to 15 s).
+
+    .venv/bin/python benchmarks/dictation_eval.py [--clips 72] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+import numpy as np  # noqa: E402
+
+from reporting.asr import TranscriberOptions, build_pipeline, load_transcriber  # noqa: E402
+from reporting.audio import (  # noqa: E402
+    ArraySource,
+    Final,
+    LiveRecognizer,
+    SegmenterOptions,
+    UtteranceSegmenter,
+    load_audio,
+)
+from reporting.dictation import recognise  # noqa: E402
+from reporting.templating import load_template  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data" / "iu-cxr-dev.jsonl"
+OUT = REPO / "benchmarks" / "out" / "dictation"
+TUNE_VOICES = [("espeak", "en-us", 165), ("flite", "kal", 1.0)]
+HELD_OUT_VOICES = [
+    ("espeak", "en-gb", 150),
+    ("espeak", "en+m3", 175),
+    ("espeak", "en+f2", 160),
+    ("espeak", "en-us", 190),
+    ("flite", "slt", 1.0),
+    ("flite", "awb", 1.1),
+    ("flite", "rms", 0.95),
+]
+TARGETS = {"wer": 0.06, "term_recall": 0.97, "time_ratio": 1.3, "latency_p95": 1.5}
+SIDE = re.compile(r"\b(left|right)\b")
+
+
+@dataclass(frozen=True)
+class Clip:
+    key: str
+    text: str
+    engine: str
+    voice: str
+    speed: float
+    split: str  # "tune" | "held_out"
+
+
+def sentences_from_reports(path: Path) -> list[str]:
+    found: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        for name in ("FINDINGS", "IMPRESSION"):
+            m = re.search(rf"{name}:\s*(.*?)(?:\n[A-Z ]+:|\Z)", text, re.S)
+            if not m:
+                continue
+            for sent in re.split(r"(?<=[.!?])\s+", " ".join(m.group(1).split())):
+                sent = sent.strip()
+                if not sent or "XXXX" in sent or re.search(r"\d", sent) or len(sent.split()) < 3:
+                    continue
+                found.append(sent)
+    return found
+
+
+def build_set(n_clips: int, seed: int = 7) -> list[Clip]:
+    rng = random.Random(seed)
+    sentences = sorted(set(sentences_from_reports(DATA)))
+    rng.shuffle(sentences)
+    sided = [s for s in sentences if SIDE.search(s.lower())]
+    plain = [s for s in sentences if not SIDE.search(s.lower())]
+    texts: list[str] = []
+    while len(texts) < n_clips and (sided or plain):
+        pool = sided if (len(texts) % 2 == 0 and sided) else plain or sided
+        group = [pool.pop()]
+        while rng.random() < 0.5 and plain and len(" ".join(group).split()) < 22:
+            group.append(plain.pop())
+        if len(" ".join(group).split()) <= 34:
+            texts.append(" ".join(group))
+    n_tune = n_clips // 4
+    clips: list[Clip] = []
+    for i, text in enumerate(texts):
+        split = "tune" if i < n_tune else "held_out"
+        engine, voice, speed = rng.choice(TUNE_VOICES if split == "tune" else HELD_OUT_VOICES)
+        key = f"{i:03d}-{engine}-{voice.replace('+', '_')}-{speed}"
+        clips.append(Clip(key, text, engine, voice, speed, split))
+    return clips
+
+
+def synthesise(clip: Clip) -> Path:
+    wav = OUT / "audio" / f"{clip.key}.wav"
+    if wav.exists():
+        return wav
+    wav.parent.mkdir(parents=True, exist_ok=True)
+    raw = wav.with_suffix(".raw.wav")
+    if clip.engine == "espeak":
+        subprocess.run(
+            ["espeak-ng", "-v", clip.voice, "-s", str(int(clip.speed)), "-w", str(raw), clip.text],
+            check=True,
+        )
+    else:
+        subprocess.run(
+            [
+                "flite",
+                "-voice",
+                clip.voice,
+                "--setf",
+                f"duration_stretch={clip.speed}",
+                "-t",
+                clip.text,
+                "-o",
+                str(raw),
+            ],
+            check=True,
+        )
+    # a little silence either side, as a microphone would record
+    subprocess.run(
+        ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav), "pad", "0.3", "0.3"],
+        check=True,
+    )
+    raw.unlink()
+    return wav
+
+
+def words(text: str) -> list[str]:
+    text = text.lower().replace("-", " ")
+    return re.findall(r"[a-z0-9.%]+(?:'[a-z]+)?", re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text))
+
+
+def wer_counts(ref: str, hyp: str) -> tuple[int, int]:
+    from rapidfuzz.distance import Levenshtein
+
+    r, h = words(ref), words(hyp)
+    return Levenshtein.distance(r, h), len(r)
+
+
+def load_terms() -> list[str]:
+    spec = load_template("chest_xr")
+    terms = {t.lower() for topic in spec.required_topics for t in topic.terms}
+    anatomy = json.loads((REPO / "lexicons" / "anatomy.json").read_text())
+    for concept in anatomy.get("concepts", {}).values():
+        terms.update(t.lower() for t in concept.get("terms", []))
+    return sorted((t for t in terms if len(t) >= 4), key=len, reverse=True)
+
+
+def term_hits(terms: list[str], ref: str, hyp: str) -> tuple[int, int]:
+    r, h = " ".join(words(ref)), " ".join(words(hyp))
+    total = found = 0
+    for term in terms:
+        pat = re.compile(rf"\b{re.escape(' '.join(words(term)))}\b")
+        n_ref = len(pat.findall(r))
+        if n_ref:
+            total += n_ref
+            found += min(n_ref, len(pat.findall(h)))
+    return found, total
+
+
+@dataclass
+class Score:
+    edits: int = 0
+    ref_words: int = 0
+    terms_found: int = 0
+    terms_total: int = 0
+    side_clips: int = 0
+    side_correct: int = 0
+    side_flagged: int = 0
+    seconds: float = 0.0
+    audio: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    def row(self) -> dict[str, float]:
+        lat = sorted(self.latencies)
+        p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else float("nan")
+        return {
+            "wer": self.edits / max(1, self.ref_words),
+            "term_recall": self.terms_found / max(1, self.terms_total),
+            "left_right": self.side_correct / max(1, self.side_clips),
+            "left_right_or_flagged": (self.side_correct + self.side_flagged)
+            / max(1, self.side_clips),
+            "rtf": self.seconds / max(1e-9, self.audio),
+            "seconds": self.seconds,
+            "latency_p95": p95,
+        }
+
+
+def score_sides(score: Score, ref: str, hyp: str, flagged: set[str] | None) -> bool:
+    ref_sides = SIDE.findall(ref.lower())
+    if not ref_sides:
+        return True
+    score.side_clips += 1
+    if SIDE.findall(hyp.lower()) == ref_sides:
+        score.side_correct += 1
+        return True
+    if flagged is not None and flagged & {"side", "all"}:
+        score.side_flagged += 1
+    return False
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clips", type=int, default=72)
+    parser.add_argument("--errors", action="store_true", help="print the tune-voice mistakes")
+    parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument(
+        "--latency-clips", type=int, default=12, help="held-out clips replayed in real time"
+    )
+    parser.add_argument("--latency-only", action="store_true", help="only the real-time replay")
+    parser.add_argument(
+        "--no-partials", action="store_true", help="replay without partial hypotheses"
+    )
+    args = parser.parse_args(argv)
+    if not DATA.exists():
+        print(f"skipped: {DATA} is not available")
+        return 0
+    for tool in ("espeak-ng", "flite", "sox"):
+        if shutil.which(tool) is None:
+            print(f"skipped: {tool} is not installed")
+            return 0
+    clips = build_set(args.clips)
+    paths = [synthesise(c) for c in clips]
+    terms = load_terms()
+
+    transcriber = load_transcriber(TranscriberOptions(beam_size=args.beam_size, cpu_threads=2))
+    transcriber.warm_up()
+    model = transcriber.model
+    spec = load_template("chest_xr")
+    pipeline = build_pipeline(spec=spec, model_folder=transcriber.resolved.location)
+    seg_opts = SegmenterOptions()
+    hangover = seg_opts.min_silence_ms / 1000
+
+    scores = {
+        (system, split): Score()
+        for system in ("baseline", "reporting")
+        for split in ("tune", "held_out")
+    }
+    errors: list[str] = []
+    results = []
+    for clip, path in zip(clips, paths, strict=True):
+        if args.latency_only:
+            break
+        audio = load_audio(path)
+        duration = audio.size / 16000
+        # ---- baseline: plain faster-whisper
+        started = time.perf_counter()
+        segments, _ = model.transcribe(audio, language="en", beam_size=args.beam_size)
+        base_text = " ".join(s.text.strip() for s in segments)
+        base_seconds = time.perf_counter() - started
+        # ---- reporting: segmenter + prompt + guards + correction + formatting
+        started = time.perf_counter()
+        pieces = recognise(
+            audio, transcriber, prompt=pipeline.prompt, segmenter=UtteranceSegmenter(seg_opts)
+        )
+        texts, flag_reasons, lat = [], set(), []
+        for piece in pieces:
+            t0 = time.perf_counter()
+            processed = pipeline.process(piece.transcript.text, piece.transcript.words)
+            texts.append(processed.text)
+            flag_reasons |= {f.reason for f in processed.flags}
+            lat.append(hangover + piece.seconds + (time.perf_counter() - t0))
+        ours_text = " ".join(texts)
+        ours_seconds = time.perf_counter() - started
+
+        for system, hyp, secs, flags in (
+            ("baseline", base_text, base_seconds, None),
+            ("reporting", ours_text, ours_seconds, flag_reasons),
+        ):
+            sc = scores[(system, clip.split)]
+            e, n = wer_counts(clip.text, hyp)
+            sc.edits += e
+            sc.ref_words += n
+            f, t = term_hits(terms, clip.text, hyp)
+            sc.terms_found += f
+            sc.terms_total += t
+            sc.seconds += secs
+            sc.audio += duration
+            sides_ok = score_sides(sc, clip.text, hyp, flags)
+            if system == "reporting":
+                sc.latencies.extend(lat if duration <= 15.5 else [])
+                if (e or not sides_ok) and (args.errors and clip.split == "tune"):
+                    errors.append(
+                        f"[{clip.key}]\n  ref: {clip.text}\n  hyp: {hyp}\n  raw: {' | '.join(p.transcript.text for p in pieces)}"
+                    )
+        results.append(
+            {
+                "clip": clip.key,
+                "split": clip.split,
+                "ref": clip.text,
+                "baseline": base_text,
+                "reporting": ours_text,
+                "duration": round(duration, 2),
+            }
+        )
+        print(
+            f"  {len(results):3d}/{len(clips)} {clip.key:32s} {duration:5.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    # ---- end-of-utterance latency: replay held-out clips in real time through the live path
+    # (VAD segmenter, partial hypotheses about once a second, speculative final decode)
+    latencies: list[float] = []
+    speculative = 0
+    pad = seg_opts.speech_pad_ms / 1000
+    replay = [(c, p) for c, p in zip(clips, paths, strict=True) if c.split == "held_out"][
+        : args.latency_clips
+    ]
+    for _clip, path in replay:
+        audio = load_audio(path)
+        if audio.size / 16000 > 15.5:
+            continue
+        # the speaker pauses after the utterance (the VAD hears the end, as in live dictation)
+        audio = np.concatenate([audio, np.zeros(16000, np.float32)])
+        live = LiveRecognizer(
+            transcriber,
+            segmenter=UtteranceSegmenter(seg_opts),
+            prompt=pipeline.prompt,
+            partials=not args.no_partials,
+            partial_transcriber=transcriber.for_partials(),
+        )
+        t0 = time.monotonic()
+        for event in live.run(ArraySource(audio, realtime=True).blocks()):
+            if isinstance(event, Final):
+                pipeline.process(event.transcript.text, event.transcript.words)
+                speech_end = t0 + event.utterance.end - pad
+                latencies.append(time.monotonic() - speech_end)
+                speculative += event.speculative
+    lat = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))] if lat else float("nan")
+
+    if args.latency_only:
+        print(
+            f"end-of-utterance latency, real-time replay of {len(replay)} held-out clips "
+            f"({len(lat)} utterances, {speculative} decoded speculatively): p50 {pct(0.5):.2f} s, "
+            f"p95 {pct(0.95):.2f} s, max {pct(1.0):.2f} s (target p95 <= {TARGETS['latency_p95']} s)"
+        )
+        return 0
+    table = {f"{system}/{split}": scores[(system, split)].row() for system, split in scores}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(
+        json.dumps({"table": table, "latencies": latencies, "clips": results}, indent=1)
+    )
+    print(
+        f"dictation_eval: {len(clips)} clips ({sum(c.split == 'tune' for c in clips)} tune voices, "
+        f"{sum(c.split == 'held_out' for c in clips)} held-out), beam {args.beam_size}, 2 threads"
+    )
+    head = f"{'system / voices':26s} {'WER':>6s} {'terms':>6s} {'L/R':>6s} {'L/R|flag':>8s} {'RTF':>6s} {'time s':>7s}"
+    print(head)
+    for key, row in table.items():
+        print(
+            f"{key:26s} {row['wer']:6.3f} {row['term_recall']:6.3f} {row['left_right']:6.3f} "
+            f"{row['left_right_or_flagged']:8.3f} {row['rtf']:6.3f} {row['seconds']:7.1f}"
+        )
+    print(
+        f"end-of-utterance latency, real-time replay of {len(replay)} held-out clips "
+        f"({len(lat)} utterances, {speculative} decoded speculatively): p50 {pct(0.5):.2f} s, "
+        f"p95 {pct(0.95):.2f} s, max {pct(1.0):.2f} s; offline estimate (hang-over + decode) "
+        f"p95 {table['reporting/held_out']['latency_p95']:.2f} s"
+    )
+    held_base, held_ours = table["baseline/held_out"], table["reporting/held_out"]
+    ratio = held_ours["seconds"] / max(1e-9, held_base["seconds"])
+    print(
+        f"held-out targets: WER {held_ours['wer']:.3f} (<= {TARGETS['wer']}), term recall "
+        f"{held_ours['term_recall']:.3f} (>= {TARGETS['term_recall']}), L/R or flagged "
+        f"{held_ours['left_right_or_flagged']:.3f} (1.0), time {ratio:.2f}x baseline "
+        f"(<= {TARGETS['time_ratio']}), latency p95 {pct(0.95):.2f} s (<= {TARGETS['latency_p95']})"
+    )
+    if errors:
+        print("\n".join(errors))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

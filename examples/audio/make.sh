@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerate the example dictation clips (16 kHz mono FLAC) with espeak-ng and sox.
+# Each utterance is spoken separately and joined with one second of silence, the way a
+# radiologist pauses between a voice command and dictated text.
+set -euo pipefail
+cd "$(dirname "$0")"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+sox -n -r 16000 -c 1 -b 16 "$tmp/gap.wav" trim 0 1.0
+
+say() {  # say OUT VOICE SPEED "utterance" ["utterance" ...]
+  local out=$1 voice=$2 speed=$3; shift 3
+  local parts=() i=0
+  for text in "$@"; do
+    espeak-ng -v "$voice" -s "$speed" -w "$tmp/raw$i.wav" "$text"
+    sox "$tmp/raw$i.wav" -r 16000 -c 1 -b 16 "$tmp/u$i.wav"
+    parts+=("$tmp/u$i.wav" "$tmp/gap.wav"); i=$((i + 1))
+  done
+  sox "${parts[@]}" -C 8 "$out.flac"
+  printf '%s\n' "$@" > "$out.txt"
+}
+
+say cxr_dictation en-us 165 \
+  "Go to findings." \
+  "There is a small left pleural effusion. No pneumothorax. The cardiomediastinal silhouette is normal." \
+  "Next field." \
+  "No lines or tubes." \
+  "Go to impression." \
+  "Small left pleural effusion. No acute disease period"
+say measurements en-us 160 "There is a seven millimeter nodule in the right upper lobe." \
+  "The mass measures three point two by two centimeters period"
+say spine en-us 160 "Disc protrusion at L four five. Mild narrowing at L five S one period"
+say commands_in_text en-us 165 "The next field of view is clear period"
+# silence with a faint hiss, and broadband noise: both must give no words
+sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
+sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05
+: > silence.txt; : > noise.txt

@@ -1,0 +1,235 @@
+"""Dictation formatting: spoken punctuation, numbers with units, vertebral levels, sides.
+
+``format_text("three point two by two centimeters period")`` -> ``"3.2 x 2 cm."``.  Number words
+become digits only where a reader expects digits (before a unit, in dimensions, after a vertebral
+letter, with "point"), so "no one" or "two views" stay as spoken.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["FormatOptions", "format_text", "words_to_number"]
+
+
+@dataclass(frozen=True, slots=True)
+class FormatOptions:
+    spoken_punctuation: bool = True
+    numbers: bool = True
+    vertebral_levels: bool = True
+    capitalize_sides: bool = False
+
+
+_UNITS = {
+    "millimeter": "mm", "millimeters": "mm", "millimetre": "mm", "millimetres": "mm", "mm": "mm",
+    "centimeter": "cm", "centimeters": "cm", "centimetre": "cm", "centimetres": "cm", "cm": "cm",
+    "milliliter": "mL", "milliliters": "mL", "millilitre": "mL", "millilitres": "mL", "ml": "mL",
+    "cc": "cc", "cubic centimeters": "cc", "percent": "%", "per cent": "%",
+    "hounsfield units": "HU", "hounsfield unit": "HU", "hu": "HU",
+    "degrees": "degrees", "degree": "degrees", "millisieverts": "mSv",
+}  # fmt: skip
+_ONES = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_NUMWORD = "|".join(sorted([*_ONES, *_TENS, "hundred"], key=len, reverse=True))
+_NUM_RUN = rf"(?:(?:{_NUMWORD})(?:[\s-]+(?:{_NUMWORD}|point))*)"
+_NUM = rf"(?:\d+(?:\.\d+)?|{_NUM_RUN})"
+_UNIT = "|".join(
+    sorted((re.escape(u).replace(r"\ ", r"\s+") for u in _UNITS), key=len, reverse=True)
+)
+_QUANTITY = re.compile(
+    rf"(?<![\w.])(?P<first>{_NUM})(?P<rest>(?:\s*(?:by|x|times)\s*{_NUM})*)(?:\s*(?P<unit>{_UNIT}))?(?![\w])",
+    re.IGNORECASE,
+)
+_BY = re.compile(rf"\s*(?:by|x|times)\s*(?P<n>{_NUM})", re.IGNORECASE)
+
+
+def words_to_number(text: str) -> str | None:
+    """``"three point two"`` -> ``"3.2"``; ``"forty five"`` -> ``"45"``; None if not a number."""
+    text = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return text
+    words = re.split(r"[\s-]+", text)
+    if "point" in words:
+        idx = words.index("point")
+        whole = words_to_number(" ".join(words[:idx])) if idx else "0"
+        digits = [_ONES.get(w) for w in words[idx + 1 :]]
+        if whole is None or "." in whole or not digits or any(d is None or d > 9 for d in digits):
+            return None
+        return f"{whole}.{''.join(str(d) for d in digits)}"
+    total, current, seen = 0, 0, False
+    last: str | None = None
+    for w in words:
+        if w in _ONES:
+            if last in ("ones",) or (last == "tens" and _ONES[w] >= 10):
+                return None
+            if last == "tens" or last == "hundred" or last is None:
+                current += _ONES[w]
+            else:
+                return None
+            last = "ones"
+        elif w in _TENS:
+            if last not in (None, "hundred"):
+                return None
+            current += _TENS[w]
+            last = "tens"
+        elif w == "hundred":
+            if last != "ones" or current == 0 or current > 9:
+                return None
+            current *= 100
+            last = "hundred"
+        else:
+            return None
+        seen = True
+    return str(total + current) if seen else None
+
+
+def _quantity(m: re.Match[str]) -> str:
+    first = words_to_number(m.group("first"))
+    numbers = [first] + [words_to_number(b.group("n")) for b in _BY.finditer(m.group("rest") or "")]
+    unit = m.group("unit")
+    worth_it = unit is not None or len(numbers) > 1 or "point" in m.group(0).lower()
+    if any(n is None for n in numbers) or not worth_it:
+        return m.group(0)
+    body = " x ".join(n for n in numbers if n is not None)
+    if unit is None:
+        return body
+    short = _UNITS[" ".join(unit.lower().split())]
+    return f"{body}%" if short == "%" else f"{body} {short}"
+
+
+_LEVEL_RANGE = {"C": 8, "T": 12, "L": 5, "S": 5}
+_ORDER = "CTLS"
+_SMALL = rf"(?:\d{{1,2}}|{'|'.join(sorted(_ONES, key=len, reverse=True))})"
+_LEVEL = re.compile(
+    rf"\b(?P<a>[CTLS])\.?[\s-]*(?P<n>{_SMALL})\b(?:(?:\s*(?:-|,|to|through)\s*|\s+)(?:(?P<b>[CTLS])\.?[\s-]*)?(?P<m>{_SMALL})\b)?",
+)
+_SQUASHED = re.compile(r"\b(?P<a>[CL])(?P<n>[1-7])(?P<m>[1-8])\b")
+
+
+def _level_value(token: str) -> int | None:
+    token = token.lower()
+    if token.isdigit():
+        return int(token)
+    value = _ONES.get(token)
+    return value if value is not None and value > 0 else None
+
+
+def _valid(letter: str, value: int | None) -> bool:
+    return value is not None and 1 <= value <= _LEVEL_RANGE[letter]
+
+
+def _level(m: re.Match[str]) -> str:
+    a, n = m.group("a"), _level_value(m.group("n"))
+    if not _valid(a, n):
+        return m.group(0)
+    assert n is not None
+    if m.group("m") is None:
+        return f"{a}{n}"
+    b = m.group("b") or a
+    second = _level_value(m.group("m"))
+    if not _valid(b, second):
+        return f"{a}{n}" + m.group(0)[m.end("n") - m.start() :]
+    assert second is not None
+    if b == a and second == n + 1:
+        return f"{a}{n}-{second}"
+    if b != a and _ORDER.index(b) == _ORDER.index(a) + 1 and n == _LEVEL_RANGE[a] and second == 1:
+        return f"{a}{n}-{b}{second}"
+    return f"{a}{n}" + m.group(0)[m.end("n") - m.start() :]
+
+
+def _squashed(m: re.Match[str]) -> str:
+    n, second = int(m.group("n")), int(m.group("m"))
+    if m.group("a") == "L" and n == 5 and second == 1:
+        return "L5-S1"
+    if second == n + 1 and second <= _LEVEL_RANGE[m.group("a")]:
+        return f"{m.group('a')}{n}-{second}"
+    return m.group(0)
+
+
+_PUNCT_WORDS: tuple[tuple[str, str], ...] = (
+    ("new paragraph", "\n\n"),
+    ("next paragraph", "\n\n"),
+    ("new line", "\n"),
+    ("next line", "\n"),
+    ("question mark", "?"),
+    ("full stop", "."),
+    ("period", "."),
+    ("comma", ","),
+    ("semicolon", ";"),
+    ("colon", ":"),
+    ("hyphen", "-"),
+    ("open parenthesis", "("),
+    ("close parenthesis", ")"),
+)
+#: "period" after these words is the noun ("the postoperative period"), not punctuation.
+_KEEP_PERIOD_AFTER = re.compile(
+    r"(?:\b(?:the|a|this|that|postoperative|perioperative|neonatal|follow-up|time|same|short|"
+    r"long|waiting|latent|grace|trial|observation|interval))\s*$",
+    re.IGNORECASE,
+)
+_PUNCT = re.compile(
+    r"[ \t]*[,.;:]?[ \t]*\b(?P<w>"
+    + "|".join(w.replace(" ", r"\s+") for w, _ in _PUNCT_WORDS)
+    + r")\b[.,;:!?]*",
+    re.IGNORECASE,
+)
+_PUNCT_MAP = {w: s for w, s in _PUNCT_WORDS}
+
+
+def _spoken_punctuation(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _PUNCT.finditer(text):
+        word = " ".join(m.group("w").lower().split())
+        if word == "period" and _KEEP_PERIOD_AFTER.search(text[: m.start("w")]):
+            continue
+        out.append(text[pos : m.start()])
+        out.append(_PUNCT_MAP[word])
+        pos = m.end()
+    out.append(text[pos:])
+    text = "".join(out)
+    text = re.sub(r"[ \t]+([.,;:?)])", r"\1", text)
+    text = re.sub(r"\(\s+", "(", text)
+    text = re.sub(r"([.,;:?])(?=[A-Za-z(])", r"\1 ", text)
+    text = re.sub(r"([.?])[.,;:]+", r"\1", text)
+    text = re.sub(r",{2,}", ",", text)
+    text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
+    return _capitalise_sentences(text)
+
+
+def _capitalise_sentences(text: str) -> str:
+    def up(m: re.Match[str]) -> str:
+        return m.group(1) + m.group(2).upper()
+
+    text = re.sub(r"((?:^|[.?!]\s+|\n)\s*)([a-z])", up, text)
+    return text
+
+
+def format_text(text: str, options: FormatOptions | None = None) -> str:
+    """Apply the dictation formatting rules to one utterance's text."""
+    opts = options or FormatOptions()
+    if opts.spoken_punctuation:
+        text = _spoken_punctuation(text)
+    if opts.vertebral_levels:
+        text = _LEVEL.sub(_level, text)
+        text = _SQUASHED.sub(_squashed, text)
+    if opts.numbers:
+        text = _QUANTITY.sub(_quantity, text)
+    if opts.capitalize_sides:
+        text = re.sub(r"\b(left|right)\b", lambda m: m.group(1).upper(), text, flags=re.IGNORECASE)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    return text.strip(" \t")

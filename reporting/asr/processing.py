@@ -1,0 +1,179 @@
+"""From recogniser output to dictated text: correction, formatting and confidence flags.
+
+``TextPipeline.process(text, words)`` corrects mis-heard terms, applies the formatting rules and
+finds where each doubtful word (low probability; sides, negations, numbers and units are held
+to a stricter threshold) ended up in the new text, so the draft can mark it for confirmation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reporting.asr.correction import Correction, Corrector, load_corrector
+from reporting.asr.formatting import FormatOptions, format_text, words_to_number
+from reporting.asr.types import Transcript, Word
+from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
+
+__all__ = ["Flag", "Processed", "TextPipeline", "build_pipeline", "is_doubtful"]
+
+_UNIT_WORDS = frozenset(
+    [
+        "mm",
+        "cm",
+        "ml",
+        "millimeter",
+        "millimeters",
+        "centimeter",
+        "centimeters",
+        "milliliter",
+        "milliliters",
+        "percent",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A doubtful word at ``start..end`` of the processed text."""
+
+    start: int
+    end: int
+    word: str
+    probability: float
+    reason: str  # "low_probability" | "side" | "negation" | "number" | "unit" | "sensitive"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "word": self.word,
+            "probability": round(self.probability, 4),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The dictated text of one utterance (or part), with its corrections and flags."""
+
+    text: str
+    raw: str
+    corrections: tuple[Correction, ...] = ()
+    flags: tuple[Flag, ...] = ()
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"^[^\w]+|[^\w%]+$", "", word).lower()
+
+
+def _reason(bare: str) -> str:
+    if bare in ("left", "right", "bilateral"):
+        return "side"
+    if bare in ("no", "now", "not", "without", "with"):
+        return "negation"
+    if re.fullmatch(r"\d+(?:\.\d+)?%?", bare) or words_to_number(bare) is not None:
+        return "number"
+    if bare in _UNIT_WORDS:
+        return "unit"
+    return "sensitive"
+
+
+def is_doubtful(word: Word, policy: ConfidencePolicy) -> str | None:
+    """The reason ``word`` needs confirming under ``policy``, or None."""
+    bare = _bare(word.word)
+    if not bare:
+        return None
+    if bare in policy.side_soundalikes:
+        return "side"  # "light mastectomy": a side may have been mis-heard
+    sensitive = bare in policy.sensitive or bare in _UNIT_WORDS
+    if policy.numbers and (re.search(r"\d", bare) or words_to_number(bare) is not None):
+        sensitive = True
+    if sensitive and word.probability < policy.sensitive_threshold:
+        return _reason(bare)
+    if word.probability < policy.threshold:
+        return "low_probability"
+    return None
+
+
+@dataclass
+class TextPipeline:
+    """Correction + formatting + confidence for one template/modality."""
+
+    vocabulary: Vocabulary
+    corrector: Corrector
+    format_options: FormatOptions = field(default_factory=FormatOptions)
+    modality: str = ""
+    extra_terms: tuple[str, ...] = ()
+
+    @property
+    def prompt(self) -> str:
+        return self.vocabulary.prompt(modality=self.modality, template_terms=self.extra_terms)
+
+    @property
+    def hotwords(self) -> str:
+        return self.vocabulary.hotwords(template_terms=self.extra_terms)
+
+    def process(self, text: str, words: Sequence[Word] = ()) -> Processed:
+        corrected, corrections = self.corrector.correct(text)
+        formatted = format_text(corrected, self.format_options)
+        return Processed(formatted, text, corrections, self._flags(formatted, words))
+
+    def process_transcript(self, transcript: Transcript) -> Processed:
+        return self.process(transcript.text, transcript.words)
+
+    def _flags(self, text: str, words: Sequence[Word]) -> tuple[Flag, ...]:
+        flags: list[Flag] = []
+        lowered = text.lower()
+        cursor = 0
+        for word in words:
+            bare = _bare(word.word)
+            if not bare:
+                continue
+            forms = [bare]
+            number = words_to_number(bare)
+            if number is not None:
+                forms.append(number)
+            found: tuple[int, int] | None = None
+            for form in forms:
+                m = re.compile(rf"(?<![\w.]){re.escape(form)}(?![\w])").search(lowered, cursor)
+                if m is not None and (found is None or m.start() < found[0]):
+                    found = (m.start(), m.end())
+            if found is None:
+                continue
+            cursor = found[1]
+            reason = is_doubtful(word, self.vocabulary.confidence)
+            if reason is not None:
+                flags.append(
+                    Flag(found[0], found[1], text[found[0] : found[1]], word.probability, reason)
+                )
+        return tuple(flags)
+
+
+def build_pipeline(
+    *,
+    spec: Any = None,
+    modality: str = "",
+    model_folder: str | None = None,
+    format_options: FormatOptions | None = None,
+) -> TextPipeline:
+    """A pipeline over the bundled lexicons plus the terms of template ``spec`` (if given)."""
+    vocab = load_vocabulary()
+    if model_folder is None:
+        from reporting.asr.models import default_model_dir
+
+        prepared = default_model_dir()
+        model_folder = str(prepared) if (prepared / "vocabulary.json").is_file() else None
+    corrector = load_corrector(model_folder=model_folder)
+    extra = template_terms(spec) if spec is not None else ()
+    if extra:
+        corrector = corrector.with_terms(extra)
+    return TextPipeline(
+        vocab,
+        corrector,
+        format_options or FormatOptions(),
+        modality or (getattr(spec, "modality", "") or ""),
+        extra,
+    )

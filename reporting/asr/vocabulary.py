@@ -1,0 +1,155 @@
+"""The radiology vocabulary: decoder biasing (initial prompt, hotwords) and confidence settings.
+
+Data: ``lexicons/asr_vocabulary.json`` (see ``lexicons/README.md``).  The active template adds
+its own terms (section titles, field labels and choices, topic terms, normal text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from reporting.errors import LexiconError
+from reporting.lexicons import check_keys, load_lexicon
+
+__all__ = ["Vocabulary", "ConfidencePolicy", "load_vocabulary", "template_terms"]
+
+
+@dataclass(frozen=True)
+class ConfidencePolicy:
+    """Which words need the radiologist's confirmation."""
+
+    threshold: float = 0.45
+    sensitive_threshold: float = 0.8
+    sensitive: frozenset[str] = frozenset()
+    numbers: bool = True
+    side_soundalikes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Terms to bias towards and restore, prompts per modality, and the confidence policy."""
+
+    terms: tuple[str, ...]
+    prompts: dict[str, str]
+    prompt_max_terms: int = 24
+    confidence: ConfidencePolicy = ConfidencePolicy()
+
+    def with_terms(self, extra: tuple[str, ...]) -> Vocabulary:
+        seen = {t.lower() for t in self.terms}
+        added = tuple(t for t in extra if t.lower() not in seen)
+        return Vocabulary(self.terms + added, self.prompts, self.prompt_max_terms, self.confidence)
+
+    def prompt(self, *, modality: str = "", template_terms: tuple[str, ...] = ()) -> str:
+        """The decoder's initial prompt: the modality's sentence plus some template terms."""
+        base = self.prompts.get(modality.upper()) or self.prompts.get("default", "")
+        extra = [t for t in template_terms if t.lower() not in base.lower()][
+            : self.prompt_max_terms
+        ]
+        return f"{base} {', '.join(extra)}." if extra else base
+
+    def hotwords(self, *, template_terms: tuple[str, ...] = ()) -> str:
+        """Hotwords for faster-whisper (used when no prompt is given)."""
+        return ", ".join(
+            template_terms[: self.prompt_max_terms] or self.terms[: self.prompt_max_terms]
+        )
+
+
+def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
+    check_keys(
+        path,
+        "the file",
+        data,
+        required=("description", "terms", "prompts"),
+        optional=("prompt_max_terms", "low_confidence"),
+    )
+    terms = data["terms"]
+    if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+        raise LexiconError(f"{path}: 'terms' must be a list of non-empty strings")
+    prompts = data["prompts"]
+    if not isinstance(prompts, dict) or not all(isinstance(v, str) for v in prompts.values()):
+        raise LexiconError(f"{path}: 'prompts' must map modality codes to strings")
+    max_terms = data.get("prompt_max_terms", 24)
+    if not isinstance(max_terms, int) or max_terms < 0:
+        raise LexiconError(f"{path}: 'prompt_max_terms' must be a non-negative integer")
+    policy = ConfidencePolicy()
+    if "low_confidence" in data:
+        lc = check_keys(
+            path,
+            "low_confidence",
+            data["low_confidence"],
+            optional=(
+                "threshold",
+                "sensitive_threshold",
+                "sensitive",
+                "numbers",
+                "side_soundalikes",
+            ),
+        )
+        for key in ("threshold", "sensitive_threshold"):
+            if key in lc and not (isinstance(lc[key], int | float) and 0 <= lc[key] <= 1):
+                raise LexiconError(f"{path}: low_confidence.{key} must be a number from 0 to 1")
+        sensitive = lc.get("sensitive", [])
+        if not isinstance(sensitive, list) or not all(isinstance(s, str) for s in sensitive):
+            raise LexiconError(f"{path}: low_confidence.sensitive must be a list of words")
+        alikes = lc.get("side_soundalikes", [])
+        if not isinstance(alikes, list) or not all(isinstance(s, str) for s in alikes):
+            raise LexiconError(f"{path}: low_confidence.side_soundalikes must be a list of words")
+        if not isinstance(lc.get("numbers", True), bool):
+            raise LexiconError(f"{path}: low_confidence.numbers must be true or false")
+        policy = ConfidencePolicy(
+            float(lc.get("threshold", 0.45)),
+            float(lc.get("sensitive_threshold", 0.8)),
+            frozenset(s.lower() for s in sensitive),
+            bool(lc.get("numbers", True)),
+            frozenset(s.lower() for s in alikes),
+        )
+    return Vocabulary(
+        tuple(t.strip() for t in terms),
+        {k.upper() if k != "default" else k: v for k, v in prompts.items()},
+        max_terms,
+        policy,
+    )
+
+
+@cache
+def load_vocabulary(name: str = "asr_vocabulary.json") -> Vocabulary:
+    """The bundled vocabulary lexicon, validated."""
+    lex = load_lexicon(
+        name, required=("terms", "prompts"), optional=("prompt_max_terms", "low_confidence")
+    )
+    data = {"description": lex.description, **lex.data}
+    return _vocabulary_from(lex.path, data)
+
+
+_SPLIT = re.compile(r"[;:,.()/\n]+")
+
+
+def template_terms(spec: Any) -> tuple[str, ...]:
+    """Terms of a template spec worth biasing towards: field labels and choices, topic terms,
+    and the longer words of its normal texts (deduplicated, in template order)."""
+    found: list[str] = []
+
+    def add(text: str) -> None:
+        for piece in _SPLIT.split(text or ""):
+            piece = " ".join(piece.split())
+            if 3 <= len(piece) <= 40 and piece.lower() not in {f.lower() for f in found}:
+                found.append(piece)
+
+    for sec in getattr(spec, "sections", ()):
+        for fld in getattr(sec, "fields", ()):
+            add(getattr(fld, "label", ""))
+            for choice in getattr(fld, "choices", ()):
+                add(str(choice))
+    for topic in getattr(spec, "required_topics", ()):
+        for term in getattr(topic, "terms", ()):
+            add(term)
+    long_words: list[str] = []
+    for sec in getattr(spec, "sections", ()):
+        long_words += re.findall(r"[A-Za-z][A-Za-z-]{8,}", getattr(sec, "normal", "") or "")
+    for word in long_words:
+        add(word.lower())
+    return tuple(found)

@@ -1,0 +1,706 @@
+"""Dictation into a template: a UI-free state machine with a crash-safe journal.
+
+``DictationSession(spec)`` starts from ``templating.new_draft(spec, ...)`` and applies final
+utterances: voice commands move between the template's stops (each section, then its fields)
+or edit the text; everything else is corrected, formatted and dictated into the current
+section or field.  The first dictation into a section or field replaces its template default;
+later dictation appends.  Prose dictated into a section clears the defaults of its fields that
+were not dictated (the prose replaces the normal template).
+
+Every applied utterance is appended to a JSONL journal (file mode 0600, fsync per entry) with
+the resulting state, the words with their timings and probabilities, and the utterance's audio
+as a WAV file beside the journal.  :meth:`DictationSession.recover` rebuilds the draft from
+the journal after a crash, losing at most the utterance that was being written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reporting.asr.commands import Command, Grammar, load_grammar, normalise, split_commands
+from reporting.asr.processing import Flag, TextPipeline, build_pipeline
+from reporting.asr.types import Transcript, Word
+from reporting.errors import DictationError, ReportingError
+from reporting.model import FieldScalar, FieldValue, Issue, Report, Section, Severity, Span
+from reporting.records import from_record, to_record
+
+__all__ = ["Utterance", "Change", "Stop", "DictationSession", "LOW_CONFIDENCE"]
+
+log = logging.getLogger(__name__)
+
+LOW_CONFIDENCE = "asr.low_confidence"
+_JOURNAL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A final utterance: recogniser text, its words, and optionally its audio (16 kHz)."""
+
+    text: str
+    words: tuple[Word, ...] = ()
+    audio: np.ndarray | None = field(default=None, repr=False, compare=False)
+    start: float = 0.0
+    end: float = 0.0
+
+    @classmethod
+    def from_transcript(
+        cls, transcript: Transcript, *, audio: np.ndarray | None = None, start: float = 0.0
+    ) -> Utterance:
+        return cls(
+            transcript.text, tuple(transcript.words), audio, start, start + transcript.duration
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A place dictation can go: a section's prose (``field`` None) or one of its fields."""
+
+    section: str
+    field: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"field:{self.field}" if self.field else f"section:{self.section}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one utterance did: ``actions`` in order (``dictate``, ``next_field`` ...)."""
+
+    seq: int
+    actions: tuple[str, ...]
+    text: str
+    stop: Stop
+    draft: Report = field(repr=False)
+    flags: tuple[Flag, ...] = ()
+
+
+@dataclass(frozen=True)
+class _State:
+    texts: dict[str, str]
+    fields: dict[str, FieldScalar]
+    touched: frozenset[str]
+    position: int
+    flags: tuple[
+        tuple[str, int, int, str, float, str], ...
+    ] = ()  # (stop key, start, end, word, p, reason)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "texts": self.texts,
+            "fields": self.fields,
+            "touched": sorted(self.touched),
+            "position": self.position,
+            "flags": [list(f) for f in self.flags],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _State:
+        return cls(
+            {str(k): str(v) for k, v in data["texts"].items()},
+            dict(data["fields"]),
+            frozenset(data.get("touched", ())),
+            int(data["position"]),
+            tuple(
+                (str(a), int(b), int(c), str(d), float(e), str(f))
+                for a, b, c, d, e, f in data.get("flags", ())
+            ),
+        )
+
+
+def _drop_last_sentence(text: str) -> str:
+    stripped = text.rstrip()
+    cut = max(
+        stripped.rfind(". ", 0, len(stripped) - 1),
+        stripped.rfind("? ", 0, len(stripped) - 1),
+        stripped.rfind("\n", 0, len(stripped) - 1),
+    )
+    return stripped[: cut + 1].rstrip() if cut >= 0 else ""
+
+
+def _join(before: str, addition: str) -> str:
+    if not before.strip():
+        return addition.lstrip()
+    if addition.startswith("\n"):
+        return before.rstrip() + addition
+    if before.endswith("\n"):
+        return before + addition.lstrip()
+    return f"{before.rstrip()} {addition.lstrip()}"
+
+
+class DictationSession:
+    """Applies utterances to a draft report built from template ``spec``."""
+
+    def __init__(
+        self,
+        spec: Any,
+        *,
+        report: Report | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        commands: Grammar | None = None,
+        pipeline: TextPipeline | None = None,
+        context: dict[str, Any] | None = None,
+        keep_audio: bool = True,
+        _resume: tuple[Report, list[_State], int] | None = None,
+    ) -> None:
+        from reporting.templating import new_draft
+
+        self.spec = spec
+        self.grammar = commands or load_grammar()
+        self.pipeline = pipeline or build_pipeline(spec=spec)
+        self.keep_audio = keep_audio
+        self._listeners: list[Callable[[Change], None]] = []
+        self._stops = self._build_stops()
+        self._targets = self._build_targets()
+        self._macros = frozenset(normalise(k) for k in getattr(spec, "normal_macros", {}) or {})
+        if _resume is not None:
+            self._base, history, self._seq = _resume
+            self._history = history[:-1]
+            self._state = history[-1]
+        else:
+            self._base = report if report is not None else new_draft(spec, **(context or {}))
+            self._history = []
+            self._state = self._initial_state(self._base)
+            self._seq = 0
+        self.journal = Path(journal) if journal is not None else None
+        if self.journal is not None and _resume is None:
+            if self.journal.exists() and self.journal.stat().st_size > 0:
+                raise DictationError(
+                    f"{self.journal}: journal already exists; recover it or choose a new file"
+                )
+            self._append(
+                {
+                    "type": "start",
+                    "v": _JOURNAL_VERSION,
+                    "template": spec.id,
+                    "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "report": to_record(self._base),
+                    "state": self._state.to_json(),
+                }
+            )
+
+    # ------------------------------------------------------------------ structure
+    def _build_stops(self) -> list[Stop]:
+        stops: list[Stop] = []
+        for sec in self.spec.sections:
+            stops.append(Stop(sec.name))
+            stops.extend(Stop(sec.name, f.id) for f in sec.fields)
+        if not stops:
+            raise DictationError(f"template {self.spec.id!r} has no sections to dictate into")
+        return stops
+
+    def _build_targets(self) -> dict[str, int]:
+        targets: dict[str, int] = {}
+        for i, stop in enumerate(self._stops):
+            sec = self.spec.section(stop.section)
+            if stop.field is None:
+                for name in (sec.name.replace("_", " "), sec.title):
+                    targets.setdefault(normalise(name), i)
+            else:
+                fspec = sec.field(stop.field)
+                for name in (fspec.label, fspec.trigger or "", fspec.id.replace("_", " ")):
+                    if name:
+                        targets.setdefault(normalise(name), i)
+        for word, section in self.grammar.section_words.items():
+            idx = next(
+                (i for i, s in enumerate(self._stops) if s.section == section and s.field is None),
+                None,
+            )
+            if idx is not None:
+                targets.setdefault(word, idx)
+        return targets
+
+    def _initial_state(self, report: Report) -> _State:
+        texts: dict[str, str] = {}
+        fields: dict[str, FieldScalar] = {}
+        for sspec in self.spec.sections:
+            sec = report.section(sspec.name)
+            for fspec in sspec.fields:
+                current = sec.field(fspec.id) if sec is not None else None
+                fields[fspec.id] = current.value if current is not None else fspec.default
+            if sec is None:
+                texts[sspec.name] = sspec.normal
+                continue
+            prose = sec.text
+            for fspec in sspec.fields:  # strip the rendered field lines, keep the prose
+                from reporting.templating import field_line
+
+                line = field_line(fspec, FieldValue(fspec.id, fields[fspec.id], fspec.unit))
+                if line and prose.endswith(line):
+                    prose = prose[: -len(line)].rstrip("\n")
+                elif line:
+                    prose = prose.replace(line + "\n", "", 1).replace(line, "", 1)
+            texts[sspec.name] = prose.strip("\n")
+        return _State(texts, fields, frozenset(), 0)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def current_stop(self) -> Stop:
+        return self._stops[self._state.position]
+
+    @property
+    def current_section(self) -> str:
+        return self.current_stop.section
+
+    @property
+    def current_field(self) -> str | None:
+        return self.current_stop.field
+
+    @property
+    def stops(self) -> tuple[Stop, ...]:
+        return tuple(self._stops)
+
+    def move_to(self, section: str, field: str | None = None) -> Stop:
+        """Put the dictation cursor on ``section`` (or one of its fields), e.g. where the user
+        clicked; journaled so a recovered session resumes there.  Not an undoable change."""
+        stop = Stop(section, field)
+        if stop not in self._stops:
+            raise DictationError(
+                f"template {self.spec.id!r} has no place {stop.key!r} to dictate into"
+            )
+        index = self._stops.index(stop)
+        if index != self._state.position:
+            self._state = dataclasses.replace(self._state, position=index)
+            self._append({"type": "move", "seq": self._seq, "state": self._state.to_json()})
+        return stop
+
+    def subscribe(self, listener: Callable[[Change], None]) -> None:
+        """Call ``listener(change)`` after every applied utterance (UI updates)."""
+        self._listeners.append(listener)
+
+    def _section_layout(self, state: _State) -> list[tuple[Section, dict[str, int]]]:
+        out = []
+        from reporting.templating import field_line
+
+        for sspec in self.spec.sections:
+            prose = state.texts.get(sspec.name, "")
+            values = tuple(
+                FieldValue(f.id, state.fields.get(f.id), f.unit if f.type == "number" else None)
+                for f in sspec.fields
+            )
+            parts = [prose] if prose.strip() else []
+            offsets: dict[str, int] = {f"section:{sspec.name}": 0}
+            pos = len(prose) + 1 if parts else 0
+            for fspec, value in zip(sspec.fields, values, strict=True):
+                line = field_line(fspec, value)
+                if line:
+                    offsets[f"field:{fspec.id}"] = pos + len(line) - len(value.display())
+                    parts.append(line)
+                    pos += len(line) + 1
+            base = self._base.section(sspec.name)
+            out.append(
+                (
+                    Section(
+                        name=sspec.name,
+                        title=sspec.title,
+                        code=getattr(sspec, "code", None) or (base.code if base else None),
+                        text="\n".join(parts),
+                        fields=values,
+                    ),
+                    offsets,
+                )
+            )
+        return out
+
+    def _draft_of(self, state: _State) -> Report:
+        layout = self._section_layout(state)
+        return self._base.with_sections([s for s, _ in layout])
+
+    @property
+    def draft(self) -> Report:
+        return self._draft_of(self._state)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """``asr.low_confidence`` warnings with spans into :attr:`draft`'s text."""
+        draft = self.draft
+        layout = {s.name: offsets for s, offsets in self._section_layout(self._state)}
+        out: list[Issue] = []
+        for key, start, end, word, prob, reason in self._state.flags:
+            stop = self._stop_for_key(key)
+            if stop is None:
+                continue
+            sec = draft.section(stop.section)
+            offset = layout.get(stop.section, {}).get(key)
+            if sec is None or sec.start is None or offset is None:
+                continue
+            a, b = sec.start + offset + start, sec.start + offset + end
+            if draft.text[a:b] != word:
+                continue
+            what = {
+                "side": "the side",
+                "negation": "the negation",
+                "number": "the number",
+                "unit": "the unit",
+            }.get(reason, "this word")
+            out.append(
+                Issue(
+                    code=LOW_CONFIDENCE,
+                    severity=Severity.WARNING,
+                    message=f"please confirm {what} '{word}': the recogniser was only {prob:.0%} sure",
+                    start=a,
+                    end=b,
+                    section=stop.section,
+                    evidence=(Span(a, b, word, reason),),
+                )
+            )
+        return out
+
+    def _stop_for_key(self, key: str) -> Stop | None:
+        return next((s for s in self._stops if s.key == key), None)
+
+    # ------------------------------------------------------------------ applying utterances
+    def apply(self, utterance: Utterance | Transcript | str) -> Change:
+        """Apply one final utterance; journal it; return what changed."""
+        if isinstance(utterance, str):
+            utterance = Utterance(utterance)
+        elif isinstance(utterance, Transcript):
+            utterance = Utterance.from_transcript(utterance)
+        before = self._state
+        actions: list[str] = []
+        dictated: list[str] = []
+        new_flags: list[Flag] = []
+        state = before
+        history_push = True
+        for part in split_commands(
+            self.grammar, utterance.text, targets=frozenset(self._targets), macros=self._macros
+        ):
+            if part.command is not None:
+                if part.command.action == "undo":
+                    actions.append("undo")
+                    if self._history:
+                        state = self._history.pop()
+                        history_push = False
+                    continue
+                state = self._command(state, part.command)
+                actions.append(part.command.action)
+            elif part.text.strip():
+                processed = self.pipeline.process(part.text, utterance.words)
+                if processed.text.strip():
+                    state = self._dictate(state, processed.text, processed.flags)
+                    actions.append("dictate")
+                    dictated.append(processed.text)
+                    new_flags.extend(processed.flags)
+        if state is not before and history_push:
+            self._history.append(before)
+        self._state = state
+        self._seq += 1
+        audio_name = self._save_audio(utterance)
+        self._append(
+            {
+                "type": "utterance",
+                "seq": self._seq,
+                "actions": actions,
+                "text": utterance.text,
+                "start": utterance.start,
+                "end": utterance.end,
+                "audio": audio_name,
+                "words": [w.to_dict() for w in utterance.words],
+                "state": state.to_json(),
+            }
+        )
+        change = Change(
+            self._seq,
+            tuple(actions),
+            " ".join(dictated),
+            self.current_stop,
+            self.draft,
+            tuple(new_flags),
+        )
+        for listener in list(self._listeners):
+            listener(change)
+        return change
+
+    def apply_text(self, text: str) -> Change:
+        """Apply typed or scripted text as if it had been said."""
+        return self.apply(Utterance(text))
+
+    def _dictate(self, state: _State, text: str, flags: Sequence[Flag]) -> _State:
+        stop = self._stops[state.position]
+        texts, fields, touched = dict(state.texts), dict(state.fields), set(state.touched)
+        if stop.field is None:
+            previous = texts.get(stop.section, "") if stop.key in touched else ""
+            if stop.key not in touched:  # prose replaces the section's untouched field defaults
+                for fspec in self.spec.section(stop.section).fields:
+                    if f"field:{fspec.id}" not in touched:
+                        fields[fspec.id] = None
+            new_text = _join(previous, text)
+            texts[stop.section] = new_text
+        else:
+            fspec = self.spec.section(stop.section).field(stop.field)
+            current = fields.get(stop.field)
+            previous = str(current) if stop.key in touched and current not in (None, "") else ""
+            new_text = _join(previous, text)
+            fields[stop.field] = self._field_value(fspec, new_text)
+            if not isinstance(fields[stop.field], str):
+                flags = ()
+        touched.add(stop.key)
+        offset = len(new_text) - len(text.lstrip())
+        kept = [f for f in state.flags if f[0] != stop.key or (f[2] <= len(new_text) and previous)]
+        kept += [
+            (stop.key, offset + f.start, offset + f.end, f.word, f.probability, f.reason)
+            for f in flags
+        ]
+        return _State(texts, fields, frozenset(touched), state.position, tuple(kept))
+
+    @staticmethod
+    def _field_value(fspec: Any, text: str) -> FieldScalar:
+        if fspec.type == "number":
+            m = re.search(r"-?\d+(?:\.\d+)?", text)
+            if m:
+                value = float(m.group(0))
+                return int(value) if value.is_integer() else value
+            return text
+        if fspec.type == "checkbox":
+            said = normalise(text)
+            if said in ("yes", "present", "true", "checked"):
+                return True
+            if said in ("no", "absent", "false", "unchecked", "none"):
+                return False
+            return text
+        if fspec.type == "choice" and fspec.choices:
+            from rapidfuzz import fuzz, process
+
+            best = process.extractOne(
+                normalise(text),
+                [normalise(c) for c in fspec.choices],
+                scorer=fuzz.ratio,
+                score_cutoff=80,
+            )
+            if best is not None:
+                return str(fspec.choices[best[2]])
+        return text
+
+    def _command(self, state: _State, command: Command) -> _State:
+        action = command.action
+        if action == "next_field":
+            return dataclasses.replace(
+                state, position=min(state.position + 1, len(self._stops) - 1)
+            )
+        if action == "previous_field":
+            return dataclasses.replace(state, position=max(state.position - 1, 0))
+        if action == "go_to":
+            target = normalise(command.target or "")
+            if target in self._targets:
+                return dataclasses.replace(state, position=self._targets[target])
+            return state
+        if action == "insert_normal":
+            if command.target:
+                section = self.grammar.section_words.get(command.target, command.target)
+                idx = self._targets.get(normalise(section))
+                if idx is not None:
+                    state = dataclasses.replace(state, position=idx)
+            return self._insert_normal(state)
+        if action == "scratch_that":
+            return self._scratch(state)
+        if action == "delete_last_sentence":
+            return self._delete_sentence(state)
+        raise DictationError(f"unknown voice command action {action!r}")
+
+    def _insert_normal(self, state: _State) -> _State:
+        stop = self._stops[state.position]
+        sspec = self.spec.section(stop.section)
+        texts, fields, touched = dict(state.texts), dict(state.fields), set(state.touched)
+        if stop.field is not None:
+            fields[stop.field] = sspec.field(stop.field).default
+            touched.add(stop.key)
+        else:
+            texts[stop.section] = sspec.normal
+            for fspec in sspec.fields:
+                fields[fspec.id] = fspec.default
+                touched.add(f"field:{fspec.id}")
+            touched.add(stop.key)
+        flags = tuple(f for f in state.flags if f[0] != stop.key)
+        return _State(texts, fields, frozenset(touched), state.position, flags)
+
+    def _scratch(self, state: _State) -> _State:
+        """Revert the most recent dictation, wherever it went (navigation is kept)."""
+        history = [*self._history, state]
+        for i in range(len(history) - 1, 0, -1):
+            newer, older = history[i], history[i - 1]
+            if newer.texts != older.texts or newer.fields != older.fields:
+                return dataclasses.replace(older, position=state.position)
+        return state
+
+    def _delete_sentence(self, state: _State) -> _State:
+        stop = self._stops[state.position]
+        texts, fields = dict(state.texts), dict(state.fields)
+        if stop.field is None:
+            texts[stop.section] = _drop_last_sentence(texts.get(stop.section, ""))
+            length = len(texts[stop.section])
+        else:
+            value = fields.get(stop.field)
+            fields[stop.field] = _drop_last_sentence(str(value)) if isinstance(value, str) else None
+            if fields[stop.field] == "":
+                fields[stop.field] = None
+            length = len(str(fields[stop.field] or ""))
+        flags = tuple(f for f in state.flags if f[0] != stop.key or f[2] <= length)
+        return _State(texts, fields, state.touched, state.position, flags)
+
+    # ------------------------------------------------------------------ journal
+    def _append(self, entry: dict[str, Any]) -> None:
+        if self.journal is None:
+            return
+        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        self.journal.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _save_audio(self, utterance: Utterance) -> str | None:
+        if (
+            self.journal is None
+            or not self.keep_audio
+            or utterance.audio is None
+            or utterance.audio.size == 0
+        ):
+            return None
+        from reporting.audio.files import write_wav
+
+        name = f"{self.journal.stem}-{self._seq:04d}.wav"
+        write_wav(self.journal.parent / name, utterance.audio)
+        return name
+
+    @classmethod
+    def recover(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        spec: Any = None,
+        commands: Grammar | None = None,
+        pipeline: TextPipeline | None = None,
+    ) -> DictationSession:
+        """Rebuild a session from its journal; a half-written last line is discarded (and cut
+        off the file, so dictation can go on appending to the same journal)."""
+        journal = Path(path)
+        try:
+            raw = journal.read_bytes()
+        except OSError as exc:
+            raise DictationError(
+                f"{journal}: cannot read the dictation journal ({exc.strerror})"
+            ) from None
+        entries: list[dict[str, Any]] = []
+        good = 0
+        for line in raw.splitlines(keepends=True):
+            if not line.endswith(b"\n"):
+                break
+            try:
+                entry = json.loads(line)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                break
+            if not isinstance(entry, dict):
+                break
+            entries.append(entry)
+            good += len(line)
+        if not entries or entries[0].get("type") != "start":
+            raise DictationError(f"{journal}: not a dictation journal (no start entry)")
+        if good < len(raw):
+            log.warning(
+                "dictation journal %s: discarded %d bytes of an unfinished entry",
+                journal,
+                len(raw) - good,
+            )
+            with open(journal, "r+b") as fh:
+                fh.truncate(good)
+                fh.flush()
+                os.fsync(fh.fileno())
+        start = entries[0]
+        if spec is None:
+            from reporting.templating import load_template
+
+            spec = load_template(str(start["template"]))
+        elif spec.id != start["template"]:
+            raise DictationError(
+                f"{journal}: journal is for template {start['template']!r}, not {spec.id!r}"
+            )
+        try:
+            base = from_record(start["report"])
+            states = [_State.from_json(start["state"])]
+            seq = 0
+            for entry in entries[1:]:
+                if entry.get("type") == "utterance":
+                    states.append(_State.from_json(entry["state"]))
+                    seq = int(entry["seq"])
+                elif entry.get("type") == "move":  # the cursor moved: not an undo step
+                    states[-1] = _State.from_json(entry["state"])
+        except (KeyError, TypeError, ValueError, ReportingError) as exc:
+            raise DictationError(f"{journal}: damaged dictation journal ({exc})") from None
+        history = [states[0]]
+        for state in states[1:]:  # rebuild the undo history: one entry per change
+            if state != history[-1]:
+                history.append(state)
+        session = cls(spec, commands=commands, pipeline=pipeline, _resume=(base, history, seq))
+        session.journal = journal
+        return session
+
+    def utterances(self) -> list[dict[str, Any]]:
+        """The journal's utterance entries (text, words with timings, audio file)."""
+        if self.journal is None or not self.journal.exists():
+            return []
+        out = []
+        for line in self.journal.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                break
+            if entry.get("type") == "utterance":
+                out.append(entry)
+        return out
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """One utterance of a recording: where it lies (seconds) and what was heard."""
+
+    start: float
+    end: float
+    transcript: Transcript
+    audio: np.ndarray = field(repr=False, compare=False)
+    seconds: float = 0.0  # time spent recognising it
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        """Words with times relative to the whole recording."""
+        return tuple(
+            Word(w.word, w.start + self.start, w.end + self.start, w.probability)
+            for w in self.transcript.words
+        )
+
+
+def recognise(
+    audio: np.ndarray | Any,
+    transcriber: Any,
+    *,
+    prompt: str | None = None,
+    segmenter: Any = None,
+) -> list[Recognised]:
+    """Cut ``audio`` (an array or an AudioSource) into utterances with the VAD segmenter and
+    transcribe each; silence and noise give an empty list."""
+    import time
+
+    from reporting.audio import ArraySource, UtteranceSegmenter
+
+    source = ArraySource(audio) if isinstance(audio, np.ndarray) else audio
+    seg = segmenter or UtteranceSegmenter()
+    out: list[Recognised] = []
+    for utt in seg.segments(source.blocks()):
+        started = time.perf_counter()
+        transcript = transcriber.transcribe(utt.audio, prompt=prompt)
+        elapsed = time.perf_counter() - started
+        if not transcript.is_empty:
+            out.append(Recognised(utt.start, utt.end, transcript, utt.audio, elapsed))
+    return out

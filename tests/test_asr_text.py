@@ -1,0 +1,294 @@
+"""Recognition text rules: formatting, vocabulary correction, voice-command grammar, confidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reporting.asr.commands import Grammar, load_grammar, normalise, split_commands
+from reporting.asr.correction import load_corrector
+from reporting.asr.fake import transcript_from_text
+from reporting.asr.formatting import FormatOptions, format_text, words_to_number
+from reporting.asr.models import default_model_dir
+from reporting.asr.processing import build_pipeline
+from reporting.asr.vocabulary import load_vocabulary, template_terms
+from reporting.errors import LexiconError
+from reporting.templating import load_template
+
+
+@pytest.fixture(scope="module")
+def corrector():
+    folder = default_model_dir()
+    return load_corrector(model_folder=str(folder) if folder.is_dir() else None)
+
+
+# ------------------------------------------------------------------ formatting
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("seven millimeters", "7 mm"),
+        ("three point two by two centimeters", "3.2 x 2 cm"),
+        ("a nodule measuring 12 by 8 by 6 millimeters", "A nodule measuring 12 x 8 x 6 mm"),
+        ("twenty one millimeters", "21 mm"),
+        ("fifty percent stenosis", "50% stenosis"),
+        ("disc bulge at L four five", "Disc bulge at L4-5"),
+        ("narrowing at L five S one", "Narrowing at L5-S1"),
+        ("at L45 and L51", "At L4-5 and L5-S1"),
+        ("fusion from T twelve L one", "Fusion from T12-L1"),
+        ("C five six", "C5-6"),
+        ("no acute disease period", "No acute disease."),
+        ("lungs comma clear period", "Lungs, clear."),
+        ("findings colon normal new line heart normal", "Findings: normal\nHeart normal"),
+        ("first new paragraph second", "First\n\nSecond"),
+        ("stable in the postoperative period", "Stable in the postoperative period"),
+    ],
+)
+def test_spoken_forms_become_written_forms(spoken: str, written: str) -> None:
+    assert format_text(spoken) == written
+
+
+@pytest.mark.parametrize("text", ["no one is here", "two views of the chest", "one of the nodules"])
+def test_number_words_outside_measurements_stay_words(text: str) -> None:
+    assert format_text(text).lower() == text
+
+
+def test_sides_capitalised_only_when_asked() -> None:
+    assert format_text("small left effusion") == "Small left effusion"
+    assert (
+        format_text("small left effusion", FormatOptions(capitalize_sides=True))
+        == "Small LEFT effusion"
+    )
+
+
+@given(st.integers(min_value=0, max_value=999))
+def test_number_words_round_trip(n: int) -> None:
+    ones = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ]
+    tens = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+    def say(k: int) -> str:
+        if k < 20:
+            return ones[k]
+        if k < 100:
+            return tens[k // 10] + ("" if k % 10 == 0 else " " + ones[k % 10])
+        rest = k % 100
+        return ones[k // 100] + " hundred" + ("" if rest == 0 else " " + say(rest))
+
+    assert words_to_number(say(n)) == str(n)
+
+
+# ------------------------------------------------------------------ correction
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        ("There is a small left plural effusion.", "There is a small left pleural effusion."),
+        ("No new mothorax.", "No pneumothorax."),
+        ("The media stinal contours are normal.", "The mediastinal contours are normal."),
+        ("Elevated right hemidifram.", "Elevated right hemidiaphragm."),
+        ("Mild cardio megaly.", "Mild cardiomegaly."),
+        ("Emphysemetous changes.", "Emphysematous changes."),
+        ("A 7 mm module.", "A 7 mm nodule."),
+    ],
+)
+def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
+    assert corrector.correct(heard)[0] == meant
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "The plural form is new.",
+        "The media still report it.",
+        "No focal consolidation, pleural effusion or pneumothorax.",
+        "The heart is normal in size and the lungs are clear.",
+        "There are degenerative changes of the thoracic spine.",
+        "The next field of view is clear.",
+    ],
+)
+def test_ordinary_words_are_not_touched(corrector, ordinary: str) -> None:
+    text, changes = corrector.correct(ordinary)
+    if "media still" in ordinary:  # a listed mis-hearing is the one exception
+        assert text == "The mediastinal report it."
+        return
+    assert (text, changes) == (ordinary, ())
+
+
+def test_fuzzy_matcher_finds_unlisted_mishearings() -> None:
+    corrector = load_corrector()
+    # not in the replacement list: found by the sound-alike matcher alone
+    text, changes = corrector.correct("Small numothoraks on the right.")
+    assert text == "Small pneumothorax on the right."
+    assert changes and changes[0].kind == "fuzzy"
+
+
+def test_template_terms_join_the_vocabulary(corrector) -> None:
+    spec = load_template("chest_xr")
+    terms = template_terms(spec)
+    assert "Heart and mediastinum" in terms and "pneumothorax" in terms
+    assert "pneumothorax" in load_vocabulary().prompt(modality="CR", template_terms=terms).lower()
+
+
+# ------------------------------------------------------------------ grammar
+def test_commands_must_be_whole_sentences() -> None:
+    g = load_grammar()
+    assert [p.command.action for p in split_commands(g, "Next field.") if p.command] == [
+        "next_field"
+    ]
+    assert split_commands(g, "The next field of view is clear.")[0].command is None
+    parts = split_commands(g, "Go to impression. No acute disease.")
+    assert parts[0].command is not None and parts[0].command.target == "impression"
+    assert parts[1].text == "No acute disease."
+    assert split_commands(g, "A 3.2 cm nodule.")[0].text == "A 3.2 cm nodule."
+
+
+def test_go_to_needs_a_known_target() -> None:
+    g = load_grammar()
+    assert g.parse("go to the lungs", targets=frozenset({"lungs"})) is not None
+    assert g.parse("go to the store") is None
+    assert g.parse("Findings.") is not None and g.parse("Findings.").target == "findings"  # type: ignore[union-attr]
+    assert g.parse("okay, scratch that please").action == "scratch_that"  # type: ignore[union-attr]
+
+
+_PHRASES = [p for phrases in load_grammar().phrases.values() for p in phrases]
+_WORDS = st.sampled_from(
+    [
+        "the",
+        "a",
+        "lungs",
+        "heart",
+        "is",
+        "are",
+        "clear",
+        "small",
+        "left",
+        "right",
+        "effusion",
+        "field",
+        "view",
+        "no",
+        "of",
+        "and",
+        "with",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    phrase=st.sampled_from(_PHRASES),
+    before=st.lists(_WORDS, min_size=1, max_size=4),
+    after=st.lists(_WORDS, min_size=1, max_size=4),
+)
+def test_command_phrases_inside_sentences_are_text(
+    phrase: str, before: list[str], after: list[str]
+) -> None:
+    g = load_grammar()
+    if not (set(before) - g.fillers) or not (set(after) - g.fillers):
+        return
+    sentence = " ".join([*before, phrase, *after]) + "."
+    parts = split_commands(g, sentence)
+    assert [p.command for p in parts] == [None]
+    assert parts[0].text == sentence
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    phrase=st.sampled_from(_PHRASES),
+    punct=st.sampled_from(["", ".", "!", "?"]),
+    upper=st.booleans(),
+)
+def test_every_command_phrase_said_alone_is_a_command(phrase: str, punct: str, upper: bool) -> None:
+    g = load_grammar()
+    said = (phrase.capitalize() if upper else phrase) + punct
+    command = g.parse(said, targets=frozenset({"impression"}))
+    if phrase in g.phrases.get("go_to", ()):
+        assert command is None  # "go to" needs a target
+    else:
+        assert command is not None
+
+
+@given(st.text(max_size=60))
+def test_normalise_is_idempotent(text: str) -> None:
+    assert normalise(normalise(text)) == normalise(text)
+
+
+def test_grammar_lexicon_rejects_unknown_keys(tmp_path: Path) -> None:
+    bad = tmp_path / "voice_commands.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "description": "x",
+                "commands": [{"action": "next_field", "phrases": ["next"], "oops": 1}],
+            }
+        )
+    )
+    load_grammar.cache_clear()
+    try:
+        with pytest.raises(LexiconError, match=r"oops"):
+            load_grammar(bad)  # type: ignore[arg-type]
+        bad.write_text(
+            json.dumps({"description": "x", "commands": [{"action": "fly", "phrases": ["fly"]}]})
+        )
+        with pytest.raises(LexiconError, match=r"fly"):
+            load_grammar(bad)  # type: ignore[arg-type]
+    finally:
+        load_grammar.cache_clear()
+    assert isinstance(load_grammar(), Grammar)
+
+
+# ------------------------------------------------------------------ confidence
+def test_doubtful_words_are_flagged_where_they_end_up() -> None:
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    heard = transcript_from_text(
+        "There is a seven millimeters nodule in the left lung, no new mothorax period",
+        probabilities={"left": 0.6, "seven": 0.55, "nodule": 0.3, "lung,": 0.7},
+    )
+    out = pipeline.process(heard.text, heard.words)
+    assert out.text == "There is a 7 mm nodule in the left lung, no pneumothorax."
+    found = {(out.text[f.start : f.end], f.reason) for f in out.flags}
+    # sides and numbers have a stricter threshold than ordinary words
+    assert found == {("7", "number"), ("nodule", "low_probability"), ("left", "side")}
+
+
+def test_a_word_that_sounds_like_a_side_is_always_flagged() -> None:
+    pipeline = build_pipeline()
+    heard = transcript_from_text("Changes of light mastectomy.", default=0.99)
+    out = pipeline.process(heard.text, heard.words)
+    assert [(out.text[f.start : f.end], f.reason) for f in out.flags] == [("light", "side")]
+
+
+def test_repetition_and_hallucination_guards() -> None:
+    from reporting.asr.engine import TranscriberOptions, WhisperTranscriber, _repetitive
+    from reporting.asr.types import Word
+
+    assert _repetitive("the lungs the lungs the lungs the lungs the lungs the lungs")
+    assert not _repetitive("The lungs are clear. No pleural effusion or pneumothorax is seen.")
+    engine = WhisperTranscriber(TranscriberOptions())
+    thanks = (Word("Thank", 0, 0.2, 0.5), Word("you.", 0.2, 0.4, 0.6))
+    assert not engine._keep("Thank you.", 0.1, -0.5, thanks)
+    assert not engine._keep("No effusion.", 0.9, -1.5, ())  # likely silence and unsure
+    assert engine._keep("No effusion.", 0.2, -0.3, ())

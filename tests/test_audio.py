@@ -1,0 +1,178 @@
+"""Audio sources, level meter and the VAD utterance segmenter (no microphone needed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reporting.audio import (
+    ArraySource,
+    FileSource,
+    LevelMeter,
+    MicrophoneSource,
+    SegmenterOptions,
+    UtteranceSegmenter,
+    load_audio,
+    write_wav,
+)
+from reporting.audio.microphone import import_sounddevice
+from reporting.errors import AudioError
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "audio"
+
+
+def test_load_audio_reads_flac_wav_and_mp3(tmp_path: Path) -> None:
+    speech = load_audio(EXAMPLES / "spine.flac")
+    assert speech.dtype == np.float32 and 3.0 < speech.size / 16000 < 10.0
+    wav = write_wav(tmp_path / "a.wav", speech)
+    assert np.allclose(load_audio(wav), speech, atol=1e-4)
+
+    import av
+
+    mp3 = tmp_path / "a.mp3"
+    with av.open(str(mp3), "w") as container:
+        stream = container.add_stream("libmp3lame", rate=16000)
+        stream.layout = "mono"
+        frame = av.AudioFrame.from_ndarray(
+            (speech * 32767).astype(np.int16)[None, :], format="s16", layout="mono"
+        )
+        frame.sample_rate = 16000
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    decoded = load_audio(mp3)
+    assert abs(decoded.size - speech.size) < 16000 * 0.2
+
+
+def test_load_audio_resamples_to_16k(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    tone = np.sin(np.linspace(0, 2 * np.pi * 440, 44100)).astype(np.float32) * 0.5
+    sf.write(tmp_path / "tone.wav", np.stack([tone, tone], axis=1), 44100)
+    out = load_audio(tmp_path / "tone.wav")
+    assert out.size == 16000
+
+
+def test_unreadable_audio_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(AudioError, match="not found"):
+        load_audio(tmp_path / "nope.wav")
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"this is not audio")
+    with pytest.raises(AudioError, match="junk.wav"):
+        load_audio(junk)
+
+
+def test_sources_deliver_blocks() -> None:
+    audio = np.arange(16000 * 2, dtype=np.float32) / 32000
+    blocks = list(ArraySource(audio, block_ms=100).blocks())
+    assert len(blocks) == 20 and all(b.size == 1600 for b in blocks)
+    assert np.array_equal(np.concatenate(blocks), audio)
+    src = FileSource(EXAMPLES / "noise.flac", block_ms=250)
+    assert src.duration == pytest.approx(2.0, abs=0.01)
+    assert len(list(src.blocks())) == 8
+
+
+def test_level_meter() -> None:
+    meter = LevelMeter()
+    quiet = meter.update(np.zeros(1600, np.float32))
+    assert quiet.rms_db == -90.0 and quiet.fraction == 0.0
+    loud = meter.update(np.full(1600, 0.5, np.float32))
+    assert loud.rms_db == pytest.approx(-6.02, abs=0.05) and not loud.clipping
+    assert meter.update(np.ones(1600, np.float32)).clipping
+    later = meter.update(np.zeros(16000, np.float32))
+    assert later.hold_db == pytest.approx(-20.0, abs=0.1)  # decays 20 dB/s
+
+
+def test_segmenter_finds_each_utterance_of_a_dictation() -> None:
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    said = (EXAMPLES / "cxr_dictation.txt").read_text().splitlines()
+    utterances = list(UtteranceSegmenter().segments(ArraySource(audio).blocks()))
+    assert len(utterances) == len(said) == 6
+    assert all(u.duration < 15 for u in utterances)
+    assert [u.index for u in utterances] == list(range(6))
+    assert all(a.end <= b.start for a, b in zip(utterances, utterances[1:], strict=False))
+
+
+def test_silence_and_noise_give_no_utterance() -> None:
+    for name in ("silence.flac", "noise.flac"):
+        audio = load_audio(EXAMPLES / name)
+        assert list(UtteranceSegmenter().segments(ArraySource(audio).blocks())) == []
+
+
+def test_long_speech_is_cut_and_push_to_talk_release_ends_an_utterance() -> None:
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    seg = UtteranceSegmenter(SegmenterOptions(max_utterance_s=2.0, min_silence_ms=3000))
+    cut = list(seg.segments(ArraySource(audio).blocks()))
+    assert len(cut) > 6 and all(u.duration <= 2.0 + 512 / 16000 for u in cut)
+    assert any(u.cut for u in cut)
+
+    seg = UtteranceSegmenter(SegmenterOptions(min_silence_ms=3000))
+    first = audio[: int(16000 * 8.0)]
+    events = []
+    for block in ArraySource(first).blocks():
+        events += seg.push(block)
+    assert seg.speaking and events == []
+    ended = seg.push(np.zeros(0, np.float32))  # release
+    assert len(ended) == 1 and not seg.speaking
+
+
+def test_segmenter_options_are_validated() -> None:
+    with pytest.raises(AudioError):
+        SegmenterOptions(threshold=1.5)
+    with pytest.raises(AudioError):
+        MicrophoneSource(mode="shout")  # type: ignore[arg-type]
+
+
+def test_missing_sounddevice_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sounddevice", None)
+    with pytest.raises(AudioError, match=r"pip install 'reporting\[dictation\]'"):
+        import_sounddevice()
+
+
+def test_missing_portaudio_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_portaudio(name: str, *args: object, **kwargs: object) -> object:
+        if name == "sounddevice":
+            raise OSError("PortAudio library not found")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_portaudio)
+    with pytest.raises(AudioError, match="apt-get install libportaudio2") as err:
+        MicrophoneSource().start()
+    assert err.value.title == "Microphone unavailable"
+
+
+def test_microphone_callback_only_queues_and_counts_overruns() -> None:
+    mic = MicrophoneSource(queue_blocks=2)
+    block = np.ones((1600, 1), dtype=np.int16)
+    for _ in range(5):
+        mic._callback(block, 1600, None, None)
+    assert mic.overruns == 3
+    mic.toggle()  # stop listening: blocks are ignored, the utterance ends
+    mic._callback(block, 1600, None, None)
+    assert mic.overruns == 4  # the end marker did not fit either
+    ptt = MicrophoneSource(mode="push_to_talk", queue_blocks=10)
+    ptt._callback(block, 1600, None, None)
+    ptt.press()
+    ptt._callback(block, 1600, None, None)
+    ptt.release()
+    assert ptt._queue.qsize() == 2  # one block and the end-of-utterance marker
+
+
+def test_importing_reporting_loads_no_audio_or_speech_packages() -> None:
+    code = (
+        "import sys, reporting, reporting.audio, reporting.asr, reporting.dictation;"
+        "bad = [m for m in ('sounddevice', 'faster_whisper', 'ctranslate2', 'textual') if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -1,0 +1,267 @@
+"""DictationSession: voice commands on a real template draft, low-confidence issues, journal."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reporting.asr import FakeTranscriber, transcript_from_text
+from reporting.dictation import LOW_CONFIDENCE, DictationSession, Stop, Utterance
+from reporting.errors import DictationError
+from reporting.model import Severity
+from reporting.records import from_record, to_record
+from reporting.templating import load_template
+
+
+@pytest.fixture(scope="module")
+def chest():
+    return load_template("chest_xr")
+
+
+def session(spec, **kw) -> DictationSession:
+    return DictationSession(
+        spec, context={"id": "r1", "procedure": "XR CHEST PA AND LATERAL"}, **kw
+    )
+
+
+def test_draft_starts_from_the_template(chest) -> None:
+    s = session(chest)
+    assert s.current_stop == Stop("examination")
+    assert s.draft.template == "chest_xr"
+    assert "Pleura: No pleural effusion or pneumothorax." in s.draft.text
+    assert s.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+
+
+def test_chest_dictation_with_voice_commands(chest) -> None:
+    s = session(chest)
+    s.apply("Go to findings.")
+    assert s.current_section == "findings" and s.current_field is None
+    s.apply("There is a small left plural effusion. No new mothorax.")
+    s.apply("Next field.")
+    assert s.current_field == "support_devices"
+    s.apply("No lines or tubes.")
+    change = s.apply("Go to impression.")
+    assert change.actions == ("go_to",)
+    s.apply("Small left pleural effusion. No acute disease period")
+    draft = s.draft
+    findings = draft.section("findings").text
+    assert findings.startswith("There is a small left pleural effusion. No pneumothorax.")
+    # prose replaced the untouched normal defaults; the dictated field stays
+    assert "Pleura: No pleural effusion" not in findings
+    assert "Lines and tubes: No lines or tubes." in findings
+    assert draft.section("impression").text == "Small left pleural effusion. No acute disease."
+    record = to_record(draft)
+    assert (
+        from_record(record).section("impression").text
+        == "Small left pleural effusion. No acute disease."
+    )
+
+
+def test_a_command_inside_a_sentence_is_dictated_text(chest) -> None:
+    s = session(chest)
+    s.apply("Impression.")
+    change = s.apply("The next field of view is clear.")
+    assert change.actions == ("dictate",)
+    assert s.current_section == "impression"
+    assert s.draft.section("impression").text == "The next field of view is clear."
+
+
+def test_field_triggers_and_insert_normal(chest) -> None:
+    s = session(chest)
+    s.apply("Go to pleura.")
+    assert s.current_stop == Stop("findings", "pleura")
+    s.apply("Small right pleural effusion.")
+    assert "Pleura: Small right pleural effusion." in s.draft.text
+    s.apply("Insert normal.")
+    assert "Pleura: No pleural effusion or pneumothorax." in s.draft.text
+    s.apply("Go to impression.")
+    s.apply("Something else.")
+    s.apply("Insert normal.")
+    assert s.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+
+
+def test_scratch_that_delete_last_sentence_and_undo(chest) -> None:
+    s = session(chest)
+    s.apply("Go to impression.")
+    s.apply("First sentence. Second sentence.")
+    s.apply("Third sentence.")
+    s.apply("Scratch that.")
+    assert s.draft.section("impression").text == "First sentence. Second sentence."
+    s.apply("Delete last sentence.")
+    assert s.draft.section("impression").text == "First sentence."
+    s.apply("Undo.")
+    assert s.draft.section("impression").text == "First sentence. Second sentence."
+    s.apply("Next field.")
+    s.apply("Undo")
+    assert s.current_section == "impression"
+
+
+def test_previous_and_next_stay_inside_the_template(chest) -> None:
+    s = session(chest)
+    for _ in range(3):
+        s.apply("Previous field.")
+    assert s.current_stop == s.stops[0]
+    for _ in range(len(s.stops) + 2):
+        s.apply("Next field.")
+    assert s.current_stop == s.stops[-1]
+
+
+def test_low_confidence_words_become_issues_with_spans(chest) -> None:
+    s = session(chest)
+    s.apply("Go to findings.")
+    heard = transcript_from_text(
+        "Small left pleural effusion measuring seven millimeters.",
+        probabilities={"left": 0.5, "seven": 0.4},
+    )
+    change = s.apply(Utterance.from_transcript(heard))
+    assert {f.reason for f in change.flags} == {"side", "number"}
+    issues = s.issues
+    assert {i.code for i in issues} == {LOW_CONFIDENCE}
+    assert all(i.severity is Severity.WARNING and i.section == "findings" for i in issues)
+    assert sorted(s.draft.text[i.start : i.end] for i in issues) == ["7", "left"]
+    s.apply("Scratch that.")
+    assert s.issues == []
+
+
+def test_fake_transcriber_follows_its_script() -> None:
+    fake = FakeTranscriber(["one", "two"])
+    speech = np.full(16000, 0.1, dtype=np.float32)
+    assert fake.transcribe(np.zeros(16000, np.float32)).text == ""
+    assert [fake.transcribe(speech, prompt="p").text for _ in range(3)] == ["one", "two", ""]
+    assert fake.calls[1] == (16000, "p")
+
+
+# ------------------------------------------------------------------ journal
+def _dictate(s: DictationSession) -> None:
+    s.apply("Go to findings.")
+    s.apply(Utterance("Small left pleural effusion.", audio=np.full(8000, 0.05, dtype=np.float32)))
+    s.apply("Go to impression.")
+    s.apply("Small effusion.")
+
+
+def test_journal_is_private_and_keeps_audio_and_words(chest, tmp_path: Path) -> None:
+    journal = tmp_path / "drafts" / "r1.jsonl"
+    s = session(chest, journal=journal)
+    heard = transcript_from_text("Go to findings.", probabilities={"go": 0.9})
+    s.apply(Utterance.from_transcript(heard))
+    _dictate(s)
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert lines[0]["type"] == "start" and lines[0]["template"] == "chest_xr"
+    assert [e["seq"] for e in lines[1:]] == [1, 2, 3, 4, 5]
+    assert lines[1]["words"][0]["word"] == "Go" and lines[1]["words"][0]["probability"] == 0.9
+    wav = tmp_path / "drafts" / lines[3]["audio"]
+    assert wav.is_file() and stat.S_IMODE(wav.stat().st_mode) == 0o600
+    with pytest.raises(DictationError, match="already exists"):
+        session(chest, journal=journal)
+
+
+def test_recover_after_a_crash_mid_entry(chest, tmp_path: Path) -> None:
+    journal = tmp_path / "r1.jsonl"
+    s = session(chest, journal=journal)
+    _dictate(s)
+    before = s.draft.text
+    s.apply("This utterance was being written when the power failed.")
+    data = journal.read_bytes()
+    last = data.rstrip(b"\n").rfind(b"\n")
+    journal.write_bytes(data[: last + 40])  # cut the last entry in half
+
+    recovered = DictationSession.recover(journal)
+    assert recovered.draft.text == before
+    assert recovered.current_section == "impression"
+    assert journal.read_bytes() == data[: last + 1]  # the torn line is gone
+    recovered.apply("Undo.")
+    assert recovered.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+    recovered.apply("No acute disease.")
+    again = DictationSession.recover(journal)
+    assert again.draft.text == recovered.draft.text
+    assert len(again.utterances()) == 6
+
+
+def test_moving_the_cursor_is_journaled(chest, tmp_path: Path) -> None:
+    journal = tmp_path / "m.jsonl"
+    s = session(chest, journal=journal)
+    s.apply("Go to impression.")
+    s.apply("Stable.")
+    assert s.move_to("findings", "lungs") == Stop("findings", "lungs")
+    with pytest.raises(DictationError, match="no place"):
+        s.move_to("findings", "kidneys")
+    recovered = DictationSession.recover(journal)
+    assert recovered.current_stop == Stop("findings", "lungs")
+    recovered.apply("Undo.")
+    assert recovered.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+
+
+def test_recover_rejects_what_is_not_a_journal(tmp_path: Path) -> None:
+    bogus = tmp_path / "x.jsonl"
+    bogus.write_text('{"type": "utterance"}\n')
+    with pytest.raises(DictationError, match="not a dictation journal"):
+        DictationSession.recover(bogus)
+    with pytest.raises(DictationError, match="cannot read"):
+        DictationSession.recover(tmp_path / "missing.jsonl")
+
+
+_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "the",
+            "lungs",
+            "are",
+            "clear",
+            "no",
+            "effusion",
+            "small",
+            "left",
+            "right",
+            "heart",
+            "normal",
+            "stable",
+        ]
+    ),
+    min_size=1,
+    max_size=8,
+)
+_SAID = st.one_of(
+    st.sampled_from(
+        [
+            "Next field.",
+            "Previous field.",
+            "Go to impression.",
+            "Go to findings.",
+            "Scratch that.",
+            "Delete last sentence.",
+            "Undo.",
+            "Insert normal.",
+            "Go to pleura.",
+        ]
+    ),
+    _TEXT.map(lambda w: " ".join(w).capitalize() + "."),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(script=st.lists(_SAID, min_size=1, max_size=12), cut=st.integers(min_value=1, max_value=200))
+def test_recovery_loses_at_most_the_utterance_in_flight(
+    chest, tmp_path_factory, script: list[str], cut: int
+) -> None:
+    journal = tmp_path_factory.mktemp("j") / "d.jsonl"
+    s = session(chest, journal=journal)
+    drafts = [s.draft.text]
+    for said in script:
+        s.apply(said)
+        drafts.append(s.draft.text)
+    data = journal.read_bytes()
+    last = data.rstrip(b"\n").rfind(b"\n")
+    torn = data[: last + 1 + min(cut, len(data) - last - 2)]
+    journal.write_bytes(torn)
+    assert DictationSession.recover(journal).draft.text == drafts[-2]
+    os.remove(journal)

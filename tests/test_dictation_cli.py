@@ -1,0 +1,94 @@
+"""``reporting transcribe``, ``reporting dictate`` and ``reporting devices`` (real model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reporting.cli import main
+from reporting.records import loads_record
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "audio"
+
+
+@pytest.mark.slow
+def test_transcribe_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "transcribe",
+            str(EXAMPLES / "measurements.flac"),
+            str(EXAMPLES / "silence.flac"),
+            "--json",
+            "--template",
+            "chest_xr",
+        ]
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0 and len(out) == 2
+    first, silent = (json.loads(line) for line in out)
+    assert first["file"].endswith("measurements.flac")
+    assert "7 mm" in first["text"] and "3.2 x 2 cm" in first["text"]
+    assert set(first["words"][0]) == {"word", "start", "end", "probability"}
+    assert len(first["segments"]) == 2
+    assert silent == {
+        "file": str(EXAMPLES / "silence.flac"),
+        "text": "",
+        "segments": [],
+        "words": [],
+    }
+
+
+@pytest.mark.slow
+def test_transcribe_plain_text_and_a_missing_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(["transcribe", str(EXAMPLES / "spine.flac"), str(tmp_path / "missing.wav")])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "L4-5" in captured.out
+    assert "missing.wav" in captured.err and "Traceback" not in captured.err
+
+
+@pytest.mark.slow
+def test_dictate_fills_the_template(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    code = main(
+        [
+            "dictate",
+            str(EXAMPLES / "cxr_dictation.flac"),
+            "--template",
+            "chest_xr",
+            "--out",
+            str(out),
+            "--id",
+            "demo-1",
+            "--procedure",
+            "XR CHEST PA AND LATERAL",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    report = loads_record(out.read_text())
+    assert report.id == "demo-1" and report.template == "chest_xr"
+    findings = report.section("findings").text
+    assert findings.startswith("There is a small left pleural effusion. No pneumothorax.")
+    assert "Lines and tubes: No lines or tubes." in findings
+    assert report.section("impression").text == "Small left pleural effusion. No acute disease."
+    assert report.section("examination").text == "XR CHEST PA AND LATERAL"
+
+
+def test_dictate_needs_audio_or_a_device(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dictate", "--template", "chest_xr"]) == 4
+    assert "AUDIO" in capsys.readouterr().err
+
+
+def test_dictate_with_an_unknown_template(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dictate", str(EXAMPLES / "spine.flac"), "--template", "no_such_template"]) == 4
+    assert "no_such_template" in capsys.readouterr().err
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("transcribe", "dictate", "devices"):
+        assert main([command, "--help"]) == 0
+        assert "Usage:" in capsys.readouterr().out
