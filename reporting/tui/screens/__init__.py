@@ -1,0 +1,1 @@
+"""Screens: the worklist, the report editor, and modal dialogs (help, recover, override, ...)."""

@@ -1,0 +1,87 @@
+"""F1: the keys (as configured) and what can be said (from lexicons/voice_commands.json)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from reporting.errors import ReportingError
+from reporting.resources import lexicons_dir, read_json
+from reporting.tui.config import KEY_HELP, TuiConfig
+
+__all__ = ["HelpScreen", "help_text", "voice_help"]
+
+_ACTION_HELP = {
+    "next_field": "move to the next field",
+    "previous_field": "move to the previous field",
+    "go_to": "jump to a section or field: say the phrase, then its name",
+    "insert_normal": "insert the normal text for the current section",
+    "scratch_that": "remove the last dictated utterance",
+    "delete_last_sentence": "remove the last sentence",
+    "undo": "undo the last change",
+}
+
+
+def voice_help() -> str:
+    try:
+        data: Any = read_json(lexicons_dir() / "voice_commands.json")
+    except ReportingError as exc:
+        return f"(voice commands unavailable: {escape(str(exc))})"
+    lines = []
+    for command in data.get("commands", []):
+        action = str(command.get("action", ""))
+        phrases = ", ".join(f"“{p}”" for p in command.get("phrases", []))
+        suffix = " + section/field" if action == "go_to" else ""
+        lines.append(
+            f"  [b]{escape(phrases)}[/b]{suffix}\n      {escape(_ACTION_HELP.get(action, action))}"
+        )
+    words = sorted(set(data.get("section_words", {})))
+    if words:
+        lines.append("  A section name said alone jumps there: " + escape(", ".join(words)))
+    fillers = data.get("fillers", [])
+    if fillers:
+        lines.append("  Ignored around commands: " + escape(", ".join(fillers)))
+    lines.append(
+        "  A command must be the whole utterance (pause before and after it); "
+        "everything else is dictated into the current field."
+    )
+    return "\n".join(lines)
+
+
+def help_text(config: TuiConfig) -> str:
+    rows = [(config.key(action).replace(",", " / "), text) for action, text in KEY_HELP.items()]
+    rows += [("tab / shift+tab", "Next / previous input"), ("ctrl+q", "Quit")]
+    width = max(len(key) for key, _ in rows)
+    keys = "\n".join(f"  [b]{escape(key.ljust(width))}[/b]  {escape(text)}" for key, text in rows)
+    return (
+        "[b u]Keys[/b u]  (change them in ~/.config/reporting/config.toml, \\[tui.keys])\n"
+        f"{keys}\n\n"
+        "Dictation is a toggle: terminals cannot see a key being released, so press the "
+        "dictation key once to start listening and again to stop.\n\n"
+        "[b u]What can I say[/b u]\n" + voice_help()
+    )
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 100%; height: 90%;
+                                  border: thick $primary; background: $surface; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "dismiss(None)", "Close"),
+    ]
+
+    def __init__(self, config: TuiConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(help_text(self.config), id="help-text")

@@ -1,0 +1,1 @@
+"""Widgets of the report screen; each owns its CSS."""
