@@ -122,3 +122,12 @@ def test_schema_names_every_record_key() -> None:
         study={"accession": "A", "study_uid": "1.2", "date": "2026-01-01", "referring": "R"},
     )
     assert set(to_record(report)) <= set(RECORD_SCHEMA["properties"])
+
+
+def test_committed_schema_file_matches_the_code() -> None:
+    from pathlib import Path
+
+    committed = Path(__file__).resolve().parent.parent / "docs" / "record.schema.json"
+    assert json.loads(committed.read_text(encoding="utf-8")) == RECORD_SCHEMA, (
+        "docs/record.schema.json is stale: run `reporting schema > docs/record.schema.json`"
+    )
