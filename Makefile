@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[all,dev]'
-	$(PY) -m reporting.asr.models --prepare || echo "warning: the default Whisper model could not be prepared; dictation will fail until it is"
+	$(PY) -c 'import sys; from reporting.asr.models import main; sys.exit(main(["--prepare"]))' || echo "warning: the default Whisper model could not be prepared; dictation will fail until it is"
 	@touch $@
 
 install: $(VENV)/.installed
