@@ -322,7 +322,9 @@ def _compose(sections: Iterable[Section]) -> tuple[str, tuple[Section, ...]]:
         body = sec.text
         if not body and sec.fields:
             body = "\n".join(
-                f"{f.id.replace('_', ' ').capitalize()}: {f.display()}" for f in sec.fields
+                f"{f.id.replace('_', ' ').capitalize()}: {f.display()}"
+                for f in sec.fields
+                if f.display()
             )
         placed.append(dataclasses.replace(sec, text=body, start=pos))
         parts.append(body)

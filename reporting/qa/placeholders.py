@@ -7,11 +7,12 @@ and required template fields left empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from reporting.model import Issue, Severity
 from reporting.qa.context import Context, span
 from reporting.qa.lexicon import rules_lexicon
+from reporting.templating import FieldSpec
 
 __all__ = ["PlaceholderCheck"]
 
@@ -58,8 +59,14 @@ class PlaceholderCheck:
             sec_spec = spec.section(sec.name)
             if sec_spec is None:
                 continue
+            prose = _has_prose(sec.text, sec_spec.fields)
             for field_spec in sec_spec.fields:
                 if field_spec.completion == "none":
+                    continue
+                # An "alert" field may stay empty when the radiologist reported the section in
+                # prose instead (finding.missing still checks that the topics are addressed);
+                # a "prohibit" field must always be filled.
+                if field_spec.completion == "alert" and prose:
                     continue
                 value = sec.field(field_spec.id)
                 if value is not None and value.value not in (None, ""):
@@ -75,3 +82,17 @@ class PlaceholderCheck:
                     if field_spec.completion == "prohibit"
                     else Severity.WARNING,
                 )
+
+
+def _has_prose(text: str, fields: Sequence[FieldSpec]) -> bool:
+    """True when the section text holds more than its ``Label: value`` field lines."""
+    labels = tuple(f"{f.label.lower()}:" for f in fields)
+    for line in text.splitlines():
+        stripped = line.strip().lower()
+        if not stripped or stripped.startswith(labels):
+            continue
+        head, colon, rest = stripped.partition(":")
+        if colon and not rest.strip() and len(head) <= 60:
+            continue  # an empty "Label:" line
+        return True
+    return False
