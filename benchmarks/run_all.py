@@ -21,6 +21,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("qa_speed", []),
     ("batch_speed", []),
     ("dictation_eval", []),
+    ("tui_latency", []),
 ]
 
 
@@ -39,7 +40,9 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         result = subprocess.run([sys.executable, str(script), *args], cwd=HERE.parent)
         took = time.perf_counter() - started
-        print(f"== {name}: {'ok' if result.returncode == 0 else 'FAILED'} in {took:.0f} s", flush=True)
+        print(
+            f"== {name}: {'ok' if result.returncode == 0 else 'FAILED'} in {took:.0f} s", flush=True
+        )
         if result.returncode != 0:
             failed.append(name)
     if failed:
