@@ -15,8 +15,13 @@ What it measures (all built by code from a fixed seed; nothing is edited by hand
   follow-up).  Recall = injected reports on which the target code fires.
 * **Split halves**: reports are split in two by a hash of their id; rules were tuned on half A.
   Both halves are reported so over-fitting shows.
+* **Measurements**: few real reports measure anything, so besides changing a real measurement
+  the injector also describes a made-up measured lesion in Findings ("a 12 mm nodule in the
+  left upper lobe") and restates it in Impression with another size, sometimes in the other
+  unit; recall is printed separately for real and made-up measurements.
 * **Tricky negatives**: originals plus a legitimate variant (a critical finding *with* a
-  communication statement, a complete follow-up recommendation).
+  communication statement, a complete follow-up recommendation, a measured lesion restated
+  with the same size or the same size in the other unit).
 * **Lateral cases**: generated knee, shoulder, hip, wrist, ankle, elbow, breast, kidney, testis,
   foot and hand reports with right and wrong ordered sides, missing sides and legitimate
   other-side mentions (comparisons, contralateral, history, bilateral exams).
@@ -235,7 +240,7 @@ def inj_drop_section(
 # Sentences "about" an organ, by the benchmark's own word lists (whole-chest statements such as
 # "no acute cardiopulmonary disease" are about every chest organ).
 _CHEST_WIDE = (
-    r"cardiopulmonary|chest|thorax|thoracic|intrathoracic|acute (?:disease|process|findings?|"
+    r"cardiopulmonary|chest|thorax|thoracic|intrathoracic|acute (?:disease|process|findings?|changes?|"
     r"abnormalit\w*)|active (?:disease|process)|normal exam\w*|negative exam\w*|unremarkable exam\w*"
 )
 _ORGAN = {
@@ -415,7 +420,93 @@ def inj_measurement(
             where = f" in the {side.group(1).lower()} lung" if side else ""
             add = f"{_changed(float(m.group(1)), rng)} {m.group(2)} {noun}{where}."
             return with_text(rec, text[: imp[1]] + add.capitalize() + " " + text[imp[1] :]), None
-    return None
+    # 3) few real reports measure anything: describe a measured lesion in Findings and restate
+    #    it in Impression with another size (sometimes in the other unit)
+    if rng.random() >= 0.2:  # fewer made-up cases than --per-code, so every real one stays
+        return None
+    out = _add_measured_lesion(rec, rng, consistent=False)
+    if out is not None:
+        SYNTHETIC.add(rec["id"])
+    return out
+
+
+#: ids of originals whose measurement.mismatch injection is made up (rule 3), for the split
+#: between real measurements and made-up ones
+SYNTHETIC: set[str] = set()
+_WHERE = [
+    ("{side} upper lobe", None),
+    ("{side} lower lobe", None),
+    ("right middle lobe", "right"),
+    ("lingula", "left"),
+    ("{side} lung apex", None),
+    ("{side} lung base", None),
+    ("{side} perihilar region", None),
+]
+_LESIONS = ["nodule", "mass", "nodular opacity", "opacity", "calcified granuloma", "lesion"]
+_F_MEAS = [
+    "There is a {size} {noun} in the {where}.",
+    "A {size} {noun} is seen in the {where}.",
+    "{Noun} in the {where} measures {size}.",
+    "{Noun} in the {where} measuring {size}, not seen on prior exams.",
+    "There is a {size2d} {noun} in the {where}.",
+]
+_I_MEAS = [
+    "{size} {where} {noun}.",
+    "{Where} {noun} measuring {size}.",
+    "{Noun} in the {where}, {size}.",
+    "{size} {noun} in the {where}, recommend CT for further characterization.",
+]
+
+
+def _fmt_num(v: float) -> str:
+    v = round(v, 1)
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def _add_measured_lesion(
+    rec: dict[str, Any], rng: random.Random, *, consistent: bool
+) -> tuple[dict[str, Any], str | None] | None:
+    text = rec["text"]
+    fnd, imp = section_span(text, "findings"), section_span(text, "impression")
+    if fnd is None or imp is None or _MEAS.search(text):
+        return None
+    side = rng.choice(["left", "right"])
+    where_t, fixed = rng.choice(_WHERE)
+    where = where_t.format(side=fixed or side)
+    noun = rng.choice(_LESIONS)
+    unit = rng.choice(["mm", "cm"])
+    value = float(rng.randint(4, 30)) if unit == "mm" else rng.randint(5, 60) / 10
+    other = round(value * rng.choice([0.5, 0.6, 0.7, 0.8]), 1)
+    f_tpl = rng.choice(_F_MEAS)
+    f_size = f"{_fmt_num(value)} {unit}"
+    size2d = f"{_fmt_num(value)} x {_fmt_num(other)} {unit}"
+    f_add = f_tpl.format(size=f_size, size2d=size2d, noun=noun, Noun=noun.capitalize(), where=where)
+    # the Impression restates the largest dimension, sometimes in the other unit
+    i_value = value if consistent else float(_changed(value, rng))
+    if not consistent and abs(i_value - other) <= 0.3 * value:
+        i_value = round(value * 1.8, 1)  # not the lesion's other dimension either
+    i_unit = unit
+    if rng.random() < 0.3:
+        i_unit = "cm" if unit == "mm" else "mm"
+        i_value = i_value / 10 if unit == "mm" else i_value * 10
+    i_size = f"{_fmt_num(i_value)} {i_unit}"
+    i_add = rng.choice(_I_MEAS).format(
+        size=i_size, noun=noun, Noun=noun.capitalize(), where=where, Where=where.capitalize()
+    )
+    i_add = i_add[:1].upper() + i_add[1:]
+    new = text[: imp[1]] + i_add + " " + text[imp[1] :]
+    fs = sentences(new, fnd[1], fnd[2])
+    at = rng.choice([s for s, _ in fs] + [fnd[2]]) if fs else fnd[1]
+    sep = "" if at < fnd[2] else " "
+    new = new[:at] + sep + f_add + ("" if sep else " ") + new[at:]
+    return with_text(rec, new), None
+
+
+def neg_measurement_consistent(
+    rec: dict[str, Any], rng: random.Random
+) -> tuple[dict[str, Any], str | None] | None:
+    """A measured lesion restated with the same size (or the same size in the other unit)."""
+    return _add_measured_lesion(rec, rng, consistent=True)
 
 
 _NEGATED = re.compile(
@@ -511,6 +602,7 @@ INJECTORS: dict[str, Injector] = {
 TRICKY: dict[str, Injector] = {
     "critical.not_communicated": neg_critical_communicated,
     "followup.incomplete": neg_followup_complete,
+    "measurement.mismatch": neg_measurement_consistent,
 }
 
 
@@ -1044,6 +1136,50 @@ def _info_only(case: Case, code: str, info_topics: set[str]) -> bool:
     return code == "finding.missing" and bool(info_topics) and case.fired[code] <= info_topics
 
 
+def _omissions(originals: list[Case], info: set[str]) -> None:
+    """Split finding.missing on originals by the benchmark's own organ word lists.
+
+    A report where no Findings/Impression sentence matches the topic's words (the same lists
+    the deletion injector uses) really does not address that organ: the firing is a true
+    omission in the source report, not a false alarm.
+    """
+    per_topic: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in originals:
+        for topic in c.fired.get("finding.missing", set()) - info:
+            if topic not in _ORGAN:
+                continue
+            pat = re.compile(rf"\b(?:{_ORGAN[topic]})\b", re.IGNORECASE)
+            text = c.record["text"]
+            spans = (section_span(text, "findings"), section_span(text, "impression"))
+            said = any(s is not None and pat.search(text, s[1], s[2]) for s in spans)
+            per_topic[topic]["addressed" if said else "omitted"] += 1
+    for topic, n in sorted(per_topic.items()):
+        print(
+            f"  finding.missing on originals, topic {topic}: {n['omitted']} reports never use "
+            f"the benchmark's own {topic} words (true omissions), {n['addressed']} do "
+            f"(possible false alarms)"
+        )
+
+
+def _measurement_split(cases: list[Case]) -> None:
+    """measurement.mismatch recall on real measurements vs made-up measured lesions."""
+    code = "measurement.mismatch"
+    parts = []
+    for half in ("A", "B"):
+        for label, synthetic in (("real", False), ("made-up", True)):
+            pos = [
+                c
+                for c in cases
+                if c.group == "injected"
+                and code in c.expect
+                and c.half == half
+                and (c.id.split("+")[0] in SYNTHETIC) == synthetic
+            ]
+            hit = sum(c.hit(code) for c in pos)
+            parts.append(f"{half} {label} {hit}/{len(pos)}")
+    print(f"  ({code} recall by kind: {', '.join(parts)})")
+
+
 def case_table(cases: list[Case], title: str) -> None:
     passed = 0
     print(f"\n{title}")
@@ -1143,6 +1279,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  (finding.missing FP counts warning-level topics; info-level 'bones' fires on "
         f"{info_rate:.1%} of originals and is advisory)"
     )
+    _omissions(originals, info)
+    _measurement_split(cases)
     case_table(lat, f"Lateral-exam cases ({len(lat)})")
     if az:
         case_table(az, f"Radiology Insights sample cases ({len(az)})")

@@ -19,7 +19,7 @@ from reporting.nlp.data import (
 
 BUNDLED = {
     "anatomy.json": ("concepts",),
-    "findings.json": ("concepts",),
+    "findings.json": ("concepts", "resolve"),
     "laterality.json": ("cues", "max_distance", "boundaries"),
     "assertion.json": ("rules", "default_max_scope"),
     "measurements.json": ("units", "separators"),
@@ -229,3 +229,48 @@ def test_predicate_words_are_single_words(tmp_path: Path) -> None:
     path = write(tmp_path, "f.json", {"description": "x", "concepts": concepts})
     with pytest.raises(LexiconError, match=r"predicates\[0\]\.words\[0\] must be a single word"):
         load_concepts(path, None)
+
+
+@pytest.mark.parametrize(
+    ("resolve", "message"),
+    [
+        ({"effusio": []}, r"resolve\.effusio is not a concept of this file"),
+        (
+            {"effusion": [{"concept": "pleural_efusion", "anatomy": ["lung"]}]},
+            r"resolve\.effusion\[0\]\.concept must name another concept",
+        ),
+        (
+            {"effusion": [{"concept": "pleural_effusion", "anatomy": ["lung"], "side": "x"}]},
+            r"unknown key 'side' in resolve\.effusion\[0\]",
+        ),
+    ],
+)
+def test_bad_resolve_section_names_the_key(tmp_path: Path, resolve: dict, message: str) -> None:
+    from reporting.nlp.data import load_resolutions
+
+    concepts = {
+        "effusion": {"kind": "finding", "terms": ["effusion"]},
+        "pleural_effusion": {"kind": "finding", "terms": ["pleural effusion"]},
+    }
+    path = write(tmp_path, "f.json", {"description": "x", "concepts": concepts, "resolve": resolve})
+    with pytest.raises(LexiconError, match=message):
+        load_resolutions(path)
+
+
+def test_resolve_anatomy_must_be_an_anatomy_concept(tmp_path: Path) -> None:
+    import spacy
+
+    from reporting import nlp as _nlp  # noqa: F401  (registers the factories)
+
+    concepts = {
+        "effusion": {"kind": "finding", "terms": ["effusion"]},
+        "joint_effusion": {"kind": "finding", "terms": ["joint effusion"]},
+    }
+    resolve = {"effusion": [{"concept": "joint_effusion", "anatomy": ["kneee"]}]}
+    path = write(
+        tmp_path, "my_findings.json", {"description": "x", "concepts": concepts, "resolve": resolve}
+    )
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("reporting_sentences")
+    with pytest.raises(LexiconError, match=r"resolve\.effusion\[0\]\.anatomy names 'kneee'"):
+        pipeline.add_pipe("reporting_mentions", config={"findings": str(path)})

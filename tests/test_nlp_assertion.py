@@ -196,3 +196,36 @@ def test_new_clause_ends_a_negation() -> None:
     mentions = analyze("No pneumothorax and the heart is enlarged.").mentions
     assert [m.negated for m in mentions if m.concept == "pneumothorax"] == [True]
     assert [m.negated for m in mentions if m.concept == "cardiomegaly"] == [False]
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("There is a 9 mm left lower lobe nodule, not seen on prior exams.", "nodule"),
+        ("New right upper lobe opacity, not present on the prior study.", "opacity"),
+        ("A 6 mm nodule not seen previously is present in the lingula.", "nodule"),
+    ],
+)
+def test_not_seen_on_prior_is_a_comparison_not_a_negation(text: str, term: str) -> None:
+    found = about(text, term)
+    assert not found.negated
+    assert found.affirmed
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("Free air may be present beneath the right hemidiaphragm.", "Free air"),
+        ("A small left effusion cannot be excluded.", "effusion"),
+        ("Early pneumonia is possible.", "pneumonia"),
+        ("A pneumothorax cannot be completely excluded.", "pneumothorax"),
+    ],
+)
+def test_uncertainty_stated_after_the_finding(text: str, term: str) -> None:
+    found = about(text, term)
+    assert found.uncertain
+    assert not found.negated
+
+
+def test_a_finding_not_seen_today_is_still_negated() -> None:
+    assert about("The nodule is not seen on today's study.", "nodule").negated

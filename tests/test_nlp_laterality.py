@@ -31,7 +31,7 @@ def mention(text: str, concept: str, nth: int = 0) -> Mention:
         ("Both lungs are clear.", "lung", "bilateral"),
         ("Small pleural effusion on the left.", "pleural_effusion", "left"),
         ("There is a pneumothorax on the right.", "pneumothorax", "right"),
-        ("Effusions bilaterally.", "pleural_effusion", "bilateral"),
+        ("Effusions bilaterally.", "effusion", "bilateral"),
         ("LEFT HEMIDIAPHRAGM IS ELEVATED.", "hemidiaphragm", "left"),
         ("Fracture of the right femur.", "fracture", "right"),
         ("Left breast mass.", "breast", "left"),
@@ -54,7 +54,7 @@ def test_each_side_goes_to_its_own_mention() -> None:
 
 def test_after_cue_does_not_jump_over_a_conjunction() -> None:
     text = "Effusion on the left and pneumothorax on the right."
-    assert mention(text, "pleural_effusion").laterality == "left"
+    assert mention(text, "effusion").laterality == "left"
     assert mention(text, "pneumothorax").laterality == "right"
 
 
@@ -90,7 +90,7 @@ def test_single_letter_needs_a_sided_structure_right_after_it() -> None:
 
 def test_side_does_not_cross_sentences() -> None:
     text = "Findings on the left. Effusion is present."
-    assert mention(text, "pleural_effusion").laterality is None
+    assert mention(text, "effusion").laterality is None
 
 
 def test_predicate_findings_take_the_side_of_their_subject() -> None:

@@ -209,3 +209,47 @@ def test_negex_negation_f1() -> None:
     score = negex_eval.evaluate(negex_eval.load_rows())
     assert score.n > 1000
     assert score.f1 >= 0.95, (score.precision, score.recall)
+
+
+def concepts_of(text: str) -> list[tuple[str, str]]:
+    return [(m.text.lower(), m.concept) for m in analyze(text).mentions if m.kind == "finding"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("EXAMINATION: XR KNEE LEFT\nFINDINGS: Small effusion. No fracture.", "joint_effusion"),
+        ("EXAMINATION: MRI RIGHT SHOULDER\nFINDINGS: Moderate effusion.", "joint_effusion"),
+        ("FINDINGS: The lungs are clear. No effusion or pneumothorax.", "pleural_effusion"),
+        ("FINDINGS: Heart is normal. Small left effusion at the lung base.", "pleural_effusion"),
+        # the anatomy in its own sentence beats the rest of the report
+        ("FINDINGS: The lungs are clear. Small effusion in the knee joint.", "joint_effusion"),
+        # nothing to go by: the neutral concept, never a guess
+        ("FINDINGS: Small effusion.", "effusion"),
+    ],
+)
+def test_effusion_takes_its_meaning_from_the_anatomy(text: str, expected: str) -> None:
+    assert ("effusion", expected) in concepts_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Small right hydrocele.", "hydrocele"),
+        ("Erosions at the second metacarpophalangeal joint.", "erosion"),
+        ("Medial compartment joint space narrowing.", "joint_space_narrowing"),
+    ],
+)
+def test_musculoskeletal_and_scrotal_findings(text: str, concept: str) -> None:
+    assert concept in {c for _, c in concepts_of(text)}
+
+
+def test_basilar_and_basal_are_the_lung_bases() -> None:
+    found = [
+        (m.text.lower(), m.concept, m.laterality)
+        for m in analyze("Left basilar opacity. Right basal atelectasis.").mentions
+        if m.kind == "anatomy"
+    ]
+    assert found == [("basilar", "lung_base", "left"), ("basal", "lung_base", "right")]
+    brain = analyze("The basal cisterns and basilar artery are normal.").mentions
+    assert "lung_base" not in {m.concept for m in brain}

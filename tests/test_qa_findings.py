@@ -133,3 +133,37 @@ def test_same_lesion_measured_differently() -> None:
 )
 def test_measurements_that_agree_or_differ_in_lesion(findings: str, impression: str) -> None:
     assert "measurement.mismatch" not in codes(f"FINDINGS: {findings}\nIMPRESSION: {impression}\n")
+
+
+def pleura_missing(findings: str, impression: str) -> bool:
+    text = f"EXAMINATION: {CHEST}\nFINDINGS: {findings}\nIMPRESSION: {impression}\n"
+    return any(
+        i.code == "finding.missing" and i.topic == "pleura" for i in check(text, procedure=CHEST)
+    )
+
+
+@pytest.mark.parametrize(
+    "impression",
+    [
+        "No acute cardiopulmonary abnormality.",
+        "No acute intrathoracic process.",
+        "No acute changes.",
+        "The CP angles are sharp.",
+    ],
+)
+def test_whole_chest_and_pleural_statements_address_the_pleura(impression: str) -> None:
+    assert not pleura_missing("The lungs are clear. Heart size is normal.", impression)
+
+
+@pytest.mark.parametrize("impression", ["Lungs are clear.", "Stable appearance."])
+def test_lung_only_statements_do_not_address_the_pleura(impression: str) -> None:
+    # whether there is an effusion or a pneumothorax is not said
+    assert pleura_missing("The lungs are clear. Heart size is normal.", impression)
+
+
+def test_measured_lesion_new_since_prior_is_compared() -> None:
+    text = (
+        "FINDINGS: There is a 9 mm left lower lobe nodule, not seen on prior exams.\n"
+        "IMPRESSION: 15 mm left lower lobe nodule.\n"
+    )
+    assert "measurement.mismatch" in codes(text)

@@ -180,3 +180,65 @@ def test_findings_and_impression_disagree_on_the_side() -> None:
 )
 def test_consistent_sides_stay_quiet(findings: str, impression: str) -> None:
     assert "laterality.findings_impression" not in codes(_report(findings, impression))
+
+
+def fi_sides(findings: str, impression: str) -> list[str]:
+    """The Impression words laterality.findings_impression flags."""
+    text = _report(findings, impression, exam="XR CHEST PA AND LATERAL")
+    return [
+        text[i.start : i.end].lower()
+        for i in check(text, procedure="XR CHEST PA AND LATERAL")
+        if i.code == "laterality.findings_impression"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("findings", "impression"),
+    [
+        # a past-tense restatement must still keep the side
+        (
+            "The previously noted small nodule in the right lower lung is not well seen today.",
+            "Previously visualized nodule in the left lower lobe.",
+        ),
+        # a hedged other-side mention does not support a plainly stated side
+        (
+            "A 3 cm mass has developed in the left upper lobe. Another mass on the right "
+            "cannot be excluded.",
+            "Right upper lobe mass, suspicious for neoplasm.",
+        ),
+        # "elevation of the right hemidiaphragm" is a sided diaphragm elevation
+        (
+            "The left hemidiaphragm remains elevated. Air below the right hemidiaphragm.",
+            "Continued elevation of the right hemidiaphragm.",
+        ),
+        # a sided anatomy keeps its own side when the sentence also says "bibasal"
+        (
+            "There is right basal patchy opacity and bibasal atelectasis.",
+            "Left basal airspace disease.",
+        ),
+        # a lesion new since the prior exam is affirmed, not negated
+        (
+            "There is a 9 mm left lower lobe pulmonary nodule, not seen on prior exams.",
+            "Right lower lobe pulmonary nodule.",
+        ),
+    ],
+)
+def test_findings_impression_flips_that_need_care(findings: str, impression: str) -> None:
+    assert fi_sides(findings, impression) in (["left"], ["right"])
+
+
+@pytest.mark.parametrize(
+    ("findings", "impression"),
+    [
+        (
+            "Left lower lobe opacity. A small right effusion cannot be excluded.",
+            "Possible small right effusion. Left lower lobe pneumonia.",
+        ),
+        (
+            "Previously seen left effusion has resolved. New small right effusion.",
+            "New small right effusion. Prior left effusion has resolved.",
+        ),
+    ],
+)
+def test_hedged_and_resolved_restatements_stay_quiet(findings: str, impression: str) -> None:
+    assert fi_sides(findings, impression) == []

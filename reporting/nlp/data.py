@@ -37,6 +37,8 @@ __all__ = [
     "LateralityLexicon",
     "UnitLexicon",
     "load_concepts",
+    "load_resolutions",
+    "Resolution",
     "load_assertion",
     "load_laterality",
     "load_units",
@@ -93,7 +95,8 @@ def load_concepts(path: Path, kind: str | None = None) -> tuple[Concept, ...]:
 
     Plurals of the last word are added unless another concept lists that form itself.
     """
-    lex = load_lexicon(path, required=("concepts",))
+    optional = ("resolve",) if kind is None else ()
+    lex = load_lexicon(path, required=("concepts",), optional=optional)
     concepts = expect_object(path, "concepts", lex["concepts"])
     if not concepts:
         raise LexiconError(f"{path}: concepts must not be empty")
@@ -135,6 +138,47 @@ def load_concepts(path: Path, kind: str | None = None) -> tuple[Concept, ...]:
             if owner.get(extra, cid) == cid:
                 forms.setdefault(extra)
         out.append(Concept(cid, ckind, tuple(forms), lateral, preds))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A generic finding concept ("effusion") and what it means next to some anatomy.
+
+    ``options`` are (specific concept id, anatomy concept ids) in order of preference.
+    """
+
+    concept: str
+    options: tuple[tuple[str, frozenset[str]], ...]
+
+
+@cache
+def load_resolutions(path: Path) -> tuple[Resolution, ...]:
+    """The optional ``resolve`` section of ``findings.json``, checked against its concepts.
+
+    Anatomy ids are checked by the mention component, which knows the anatomy lexicon.
+    """
+    lex = load_lexicon(path, required=("concepts",), optional=("resolve",))
+    known = set(expect_object(path, "concepts", lex["concepts"]))
+    out = []
+    for cid, raw in expect_object(path, "resolve", lex.get("resolve", {})).items():
+        if cid not in known:
+            raise LexiconError(f"{path}: resolve.{cid} is not a concept of this file")
+        options = []
+        for i, item in enumerate(expect_list(path, f"resolve.{cid}", raw)):
+            where = f"resolve.{cid}[{i}]"
+            entry = check_keys(path, where, item, required=("concept", "anatomy"))
+            target = entry["concept"]
+            if not isinstance(target, str) or target not in known or target == cid:
+                raise LexiconError(
+                    f"{path}: {where}.concept must name another concept of this file, "
+                    f"got {target!r}"
+                )
+            anatomy = expect_str_list(path, f"{where}.anatomy", entry["anatomy"])
+            if not anatomy:
+                raise LexiconError(f"{path}: {where}.anatomy must not be empty")
+            options.append((target, frozenset(anatomy)))
+        out.append(Resolution(cid, tuple(options)))
     return tuple(out)
 
 

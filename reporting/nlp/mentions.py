@@ -9,7 +9,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from reporting.errors import LexiconError
-from reporting.nlp.data import load_concepts
+from reporting.nlp.data import load_concepts, load_resolutions
 from reporting.nlp.state import DocState, MentionRec, lexicon_file, state_of
 
 __all__ = ["MentionMatcher", "longest_first", "sentence_of"]
@@ -45,7 +45,7 @@ def sentence_of(sent_starts: list[int], token: int) -> int:
 # Words a predicate does not look across ("heart is enlarged" but not "heart and lungs ...").
 _PREDICATE_STOPS = ("and", "or", "but", "with", "without", "which", "than", "while", "whereas")
 _PREDICATE_AFTER = 5  # tokens after the subject ("heart is mildly enlarged")
-_PREDICATE_BEFORE = 3  # tokens before it ("elevated right hemidiaphragm")
+_PREDICATE_BEFORE = 4  # tokens before it ("elevation of the right hemidiaphragm")
 
 
 class MentionMatcher:
@@ -82,6 +82,17 @@ class MentionMatcher:
                     words = self.predicates.setdefault(subject, {})
                     for word in pred.words:
                         words[strings.add(word)] = (concept.kind, concept.id)
+        # generic concept -> [(specific concept, anatomy ids)]: "effusion" by a knee or a lung
+        self.resolve: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+        for res in load_resolutions(findings_path):
+            for i, (_target, parts) in enumerate(res.options):
+                unknown = sorted(parts - known)
+                if unknown:
+                    raise LexiconError(
+                        f"{findings_path}: resolve.{res.concept}[{i}].anatomy names "
+                        f"{unknown[0]!r}, which is not a concept of {anatomy_path.name}"
+                    )
+            self.resolve[res.concept] = res.options
         self.stops = frozenset(strings.add(w) for w in _PREDICATE_STOPS)
         self.free = frozenset(strings.add(w) for w in ("-", "/"))
 
@@ -101,7 +112,50 @@ class MentionMatcher:
             out.append(MentionRec(s, e, kind, concept, lateral, i))
         if self.predicates and out:
             self._predicates(state)
+        if self.resolve and out:
+            self._resolve(out)
         return doc
+
+    def _resolve(self, mentions: list[MentionRec]) -> None:
+        """Give generic findings ("effusion") their specific concept from the anatomy around them.
+
+        The nearest matching anatomy in the same sentence decides ("effusion in the knee
+        joint"); else the anatomy the whole report talks about most (a knee exam's "small
+        effusion" is a joint effusion, a chest radiograph's a pleural one).  With no anatomy
+        to go by the generic concept stays.
+        """
+        resolve = self.resolve
+        generic = [m for m in mentions if m.kind == "finding" and m.concept in resolve]
+        if not generic:
+            return
+        anatomy = [m for m in mentions if m.kind == "anatomy"]
+        if not anatomy:
+            return
+        counts: dict[str, int] = {}
+        for a in anatomy:
+            counts[a.concept] = counts.get(a.concept, 0) + 1
+        for m in generic:
+            options = resolve[m.concept]
+            best: tuple[int, str] | None = None
+            for a in anatomy:
+                if a.sentence != m.sentence:
+                    continue
+                for target, parts in options:
+                    if a.concept in parts:
+                        gap = a.start - m.end if a.start >= m.end else m.start - a.end
+                        if best is None or gap < best[0]:
+                            best = (gap, target)
+                        break
+            if best is None:
+                tally = [
+                    (sum(counts.get(c, 0) for c in parts), target) for target, parts in options
+                ]
+                top = max(n for n, _ in tally)
+                winners = [t for n, t in tally if n == top]
+                if top and len(winners) == 1:
+                    best = (0, winners[0])
+            if best is not None:
+                m.concept = best[1]
 
     def _predicates(self, state: DocState) -> None:
         mentions = state.mentions

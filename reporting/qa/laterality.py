@@ -7,7 +7,9 @@
   right"), both sides together, and the Comparison section.  Bilateral, midline and non-lateral
   exams (chest, abdomen, pelvis ...) never get it.
 - ``laterality.findings_impression``: a finding (or an anatomy with the same findings) has one
-  side in Impression while Findings give it only the opposite side.
+  side in Impression while Findings give it only the opposite side.  A side Findings only hedge
+  ("a mass on the right cannot be excluded") does not back a plainly stated Impression side, and
+  history words ("previously seen", "known") do not excuse a flipped restatement.
 - ``laterality.missing``: a lateral exam whose text never states a side.
 """
 
@@ -125,9 +127,13 @@ _LEFT_VERB = re.compile(
 )
 
 
-def legitimate_other_side(ctx: Context, start: int, end: int) -> bool:
+def legitimate_other_side(ctx: Context, start: int, end: int, *, history: bool = True) -> bool:
     """True when a side word at ``start..end`` is a comparison, history, direction, a pair of
-    sides, or the verb "left" ("the drain was left in place")."""
+    sides, or the verb "left" ("the drain was left in place").
+
+    ``history=False`` does not accept history cues ("previously", "known"): an Impression
+    restating a Findings lesion in the past tense must still give it the same side.
+    """
     rules = rules_lexicon()
     text = ctx.text
     if text[start:end].lower() == "left" and (
@@ -136,11 +142,23 @@ def legitimate_other_side(ctx: Context, start: int, end: int) -> bool:
     ):
         return True
     before, after = _clause(text, ctx.sentence_at(start), start, end)
-    if rules.cues_before.search(before) or rules.cues_after.match(after):
-        return True
+    if history:
+        if rules.cues_before.search(before) or rules.cues_after.match(after):
+            return True
+    else:
+        past = rules.history_cues
+        if any(_cue(m.group(0)) not in past for m in rules.cues_before.finditer(before)):
+            return True
+        m_after = rules.cues_after.match(after)
+        if m_after and not any(_cue(m_after.group(0)).endswith(h) for h in past):
+            return True
     if rules.directional_before.search(before) or rules.directional_after.match(after):
         return True
     return _COORDINATED.search(before) is not None
+
+
+def _cue(found: str) -> str:
+    return " ".join(found.lower().split())
 
 
 class OrderedSideCheck:
@@ -280,12 +298,15 @@ class FindingsImpressionCheck:
         rules = rules_lexicon()
         groups = rules.finding_groups
         sides_of: dict[tuple[str | None, int], set[str]] = {}
+        side_span: dict[tuple[int, str], tuple[int, int]] = {}  # first side word per sentence
         pathologic: set[int] = set()
         for m in mentions:
             if m.negated:
                 continue
             if m.laterality is not None:
                 sides_of.setdefault((m.section, m.sentence), set()).add(m.laterality)
+                if m.laterality_span is not None:
+                    side_span.setdefault((m.sentence, m.laterality), m.laterality_span)
             if m.kind in ("finding", "device"):
                 pathologic.add(m.sentence)
         normal: dict[int, bool] = {}
@@ -305,24 +326,38 @@ class FindingsImpressionCheck:
         # does not put the finding on the right).
         found: dict[tuple[str, str], dict[str, Any]] = {}
         direct: dict[tuple[tuple[str, str], str], bool] = {}  # side stated on the mention itself
+        # (key, side) -> True when some Findings mention states it without hedging
+        certain: dict[tuple[tuple[str, str], str], bool] = {}
         for f in mentions:
             if f.section != "findings" or f.negated:
                 continue
             if not described(f):
                 continue
+            hedged = bool(getattr(f, "uncertain", False))
+            # An anatomy with its own side keeps it ("right basal opacity and bibasal
+            # atelectasis" does not put the right base on both sides).
+            sides = (
+                {f.laterality}
+                if f.laterality and f.kind in ("anatomy", "phrase")
+                else sides_of.get(("findings", f.sentence), set())
+            )
             for key in _keys(f, groups):
                 slot = found.setdefault(key, {})
                 if f.laterality:
                     direct[(key, f.laterality)] = True
                     slot.setdefault(f.laterality, f)
-                for side in sides_of.get(("findings", f.sentence), set()):
+                    if not hedged:
+                        certain[(key, f.laterality)] = True
+                for side in sides:
                     slot.setdefault(side, f)
+                    if not hedged:
+                        certain.setdefault((key, side), True)
         if not found:
             return
         text = ctx.text
         sided: list[tuple[Any, str]] = []
         for m in mentions:
-            if m.section != "impression" or m.negated:
+            if m.section != "impression" or m.negated or getattr(m, "historical", False):
                 continue
             m_side: str | None = m.laterality
             if m_side is None and m.kind in ("finding", "device"):
@@ -352,9 +387,22 @@ class FindingsImpressionCheck:
             if slot_key is None:
                 continue
             tier = _TIERS.get(slot_key[0], 1)
-            if side in slot or "bilateral" in slot:
+            other = _OPPOSITE[side]
+            # A side Findings only hedge ("another mass on the right cannot be excluded") does
+            # not support an unhedged Impression when Findings state the other side plainly.
+            # A hedged Impression mention counts as hedged only when it states its own side
+            # ("possible right mass"); one that takes the side of its sentence ("right upper
+            # lobe mass, suspicious for neoplasm") is as certain as that sentence.
+            hedged_only = (
+                not (getattr(m, "uncertain", False) and m.laterality)
+                and other in slot
+                and certain.get((slot_key, other), False)
+                and not certain.get((slot_key, side), False)
+                and not certain.get((slot_key, "bilateral"), False)
+            )
+            if (side in slot or "bilateral" in slot) and not hedged_only:
                 support.setdefault((m.sentence, side), set()).add(tier)
-            elif _OPPOSITE[side] in slot:
+            elif other in slot:
                 if tier == 2 and not direct.get((slot_key, _OPPOSITE[side]), False):
                     tier = 1
                 conflicts.append((m, side, slot[_OPPOSITE[side]], tier))
@@ -367,8 +415,9 @@ class FindingsImpressionCheck:
             here = (m.sentence, side)
             if tier < top[here] or top[here] in support.get(here, ()):
                 continue
-            key_span = m.laterality_span or (m.start, m.end)
-            if key_span in reported or legitimate_other_side(ctx, *key_span):
+            # a mention taking its sentence's side is flagged at that side word
+            key_span = m.laterality_span or side_span.get((m.sentence, side)) or (m.start, m.end)
+            if key_span in reported or legitimate_other_side(ctx, *key_span, history=False):
                 continue
             if _RESOLVED_BEFORE.search(text, max(0, key_span[0] - 40), key_span[0]):
                 continue

@@ -244,6 +244,7 @@ class RulesLexicon:
     non_lateral_parts: re.Pattern[str]
     cues_before: re.Pattern[str]
     cues_after: re.Pattern[str]
+    history_cues: frozenset[str]  # the other-side cues that only say "in the past"
     directional_before: re.Pattern[str]
     directional_after: re.Pattern[str]
     placeholder: re.Pattern[str]
@@ -263,6 +264,7 @@ def rules_lexicon() -> RulesLexicon:
             "non_lateral_body_parts": list,
             "other_side_cues_before": list,
             "other_side_cues_after": list,
+            "history_cues": list,
             "directional_before": list,
             "directional_after": list,
             "lesion_nouns": "groups",
@@ -298,6 +300,7 @@ def rules_lexicon() -> RulesLexicon:
         non_lateral_parts=terms_pattern(data["non_lateral_body_parts"]),
         cues_before=terms_pattern(data["other_side_cues_before"]),
         cues_after=head(data["other_side_cues_after"]),
+        history_cues=frozenset(" ".join(t.lower().split()) for t in data["history_cues"]),
         directional_before=tail(data["directional_before"]),
         directional_after=re.compile(
             "^(?:" + "|".join(re.escape(t) for t in data["directional_after"]) + ")", re.I
