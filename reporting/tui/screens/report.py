@@ -127,6 +127,9 @@ class ReportScreen(Screen[None]):
         self.signoff = SignOff(self)
         self._dirty_places: set[tuple[str, str | None]] = set()
         self.place: tuple[str, str | None] = ("findings", None)
+        # Where a voice command sent the focus, until that focus lands: focus events from
+        # earlier commands that arrive late must not pull dictation back (a race under load).
+        self._voice_focus: tuple[str, str | None] | None = None
         self.dictation: Any = None  # a reporting.tui.listen.DictationController when available
 
     # ---------------------------------------------------------------- setup
@@ -277,6 +280,10 @@ class ReportScreen(Screen[None]):
     def _moved(self, event: ReportEditor.Moved) -> None:
         if not event.widget.has_focus:
             return  # stale: focus went on (e.g. a voice command moved it) before this arrived
+        if self._voice_focus is not None:
+            if (event.section, event.field) != self._voice_focus:
+                return  # an earlier voice command's focus landing late: the voice moved on
+            self._voice_focus = None
         self.flush_edit_audit()
         self.place = (event.section, event.field)
         if self.dictation is not None:
@@ -455,7 +462,8 @@ class ReportScreen(Screen[None]):
         self.set_draft(result.report, sync=True)
         self.place = (result.section, result.field)
         editor = self.query_one(ReportEditor)
-        editor.focus_target(result.section, result.field)
+        target = editor.focus_target(result.section, result.field)
+        self._voice_focus = target
         if result.field is None and "dictate" in result.actions:
             area = editor.text_area(result.section)
             if area is not None:

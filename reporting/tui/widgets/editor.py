@@ -201,15 +201,22 @@ class ReportEditor(VerticalScroll):
         for field_input in self.query(FieldInput):
             field_input.disabled = read_only
 
-    def focus_target(self, section: str, field: str | None = None) -> bool:
+    def focus_target(self, section: str, field: str | None = None) -> tuple[str, str | None] | None:
+        """Focus ``field`` (or the section's text).
+
+        Returns the place whose focus event is now on its way, or None when no event will come
+        (already focused, or nothing to focus).
+        """
         widget: Widget | None = self.field_input(field) if field else None
         if widget is None:
             widget = self.text_area(section)
         if widget is None:
-            return False
-        widget.focus()
+            return None
         self.scroll_to_widget(widget)
-        return True
+        if widget.has_focus:
+            return None  # no focus event will follow
+        widget.focus()
+        return self.where(widget)
 
     def select_span(self, section: str, start: int, end: int) -> bool:
         """Select characters ``start..end`` of ``section``'s text and focus it."""
