@@ -78,7 +78,7 @@ def test_live_recognizer_gives_partials_about_every_second() -> None:
     fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.1f} seconds")
     quick = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.1f} seconds")
     live = LiveRecognizer(
-        fake, segmenter=UtteranceSegmenter(), prompt="p", partial_transcriber=quick
+        fake, segmenter=UtteranceSegmenter(), prompt="p", partial_transcriber=quick, commit=False
     )
     events = list(live.run(ArraySource(audio).blocks()))
     finals = [e for e in events if not isinstance(e, Partial)]
@@ -99,3 +99,79 @@ def test_live_recognizer_gives_partials_about_every_second() -> None:
     second = [float(p.text.split()[0]) for p in partials if p.index == 1]
     assert len(second) >= 2
     assert all(0.9 <= b - a <= 2.2 for a, b in zip(second, second[1:], strict=False))
+
+
+def _pieces(text: str) -> list[float]:
+    return [float(x) for x in text.split() if x[0].isdigit()]
+
+
+def test_live_recognizer_commits_speech_before_pauses_and_decodes_only_the_tail() -> None:
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
+    live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), prompt="Findings.", partials=False)
+    finals = [e for e in live.run(ArraySource(audio).blocks()) if not isinstance(e, Partial)]
+    whole = [
+        e
+        for e in LiveRecognizer(
+            FakeTranscriber(respond=lambda a: "x"), segmenter=UtteranceSegmenter(), commit=False
+        ).run(ArraySource(audio).blocks())
+        if not isinstance(e, Partial)
+    ]
+    # committing changes neither where utterances end nor what audio they hold
+    assert [f.utterance.duration for f in finals] == [f.utterance.duration for f in whole]
+    split = [f for f in finals if len(_pieces(f.transcript.text)) > 1]
+    assert split, "the longer utterances pause between sentences: speech before a pause commits"
+    for final in finals:
+        pieces = _pieces(final.transcript.text)
+        # the pieces cover the utterance exactly once: nothing lost, nothing decoded twice
+        assert sum(pieces) == pytest.approx(final.utterance.duration, abs=0.01 * len(pieces))
+        assert all(p >= 0.15 for p in pieces)
+        # every utterance ended in silence: all of it was decoded before the end was detected
+        assert final.speculative
+    # no decode was thrown away: the main transcriber heard each utterance's audio once
+    assert sum(n for n, _ in fake.calls) == sum(f.utterance.audio.size for f in finals)
+    longest = max(split, key=lambda f: f.utterance.duration)
+    pieces = _pieces(longest.transcript.text)
+    # each piece after the first was decoded with the committed text before it as its prompt
+    prompts = [p for n, p in fake.calls if abs(n / 16000 - pieces[-1]) < 0.005]
+    assert prompts and all(p is not None and p.startswith("Findings. ") for p in prompts)
+    assert any(f"{pieces[-2]:.2f} s." in p for p in prompts if p)
+
+
+def test_committed_pieces_are_shown_as_partials_before_the_final() -> None:
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    main = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
+    quick = FakeTranscriber(respond=lambda a: "quick")
+    live = LiveRecognizer(main, segmenter=UtteranceSegmenter(), partial_transcriber=quick)
+    events = list(live.run(ArraySource(audio).blocks()))
+    finals = {e.utterance.index: e for e in events if not isinstance(e, Partial)}
+    committed = [e for e in events if isinstance(e, Partial) and "quick" not in e.text]
+    assert committed, "the text of each committed piece is shown while the speaker goes on"
+    for partial in committed:
+        # what was shown is the start of what the utterance finally said
+        assert finals[partial.index].transcript.text.startswith(partial.text)
+    # with committed pieces, quick hypotheses come at most every min_chunk_s of speech
+    assert len(quick.calls) <= sum(f.utterance.duration for f in finals.values()) / 2.0
+
+
+def test_committed_pieces_join_into_one_transcript_with_utterance_times() -> None:
+    from reporting.asr import transcript_from_text
+    from reporting.audio import join_transcripts
+
+    first = transcript_from_text("Right upper lobe opacity.", duration=2.0)
+    tail = transcript_from_text("No effusion.", duration=1.0, probabilities={"no": 0.5})
+    joined = join_transcripts([(0, first), (32000, tail)], 3.0)
+    assert joined.text == "Right upper lobe opacity. No effusion."
+    assert [w.word for w in joined.words] == [
+        "Right",
+        "upper",
+        "lobe",
+        "opacity.",
+        "No",
+        "effusion.",
+    ]
+    # the tail's words start two seconds in, where its audio started
+    assert joined.words[4].start == pytest.approx(2.0) and joined.words[-1].end == 3.0
+    assert joined.words[4].probability == 0.5
+    assert [(s.start, s.end) for s in joined.segments] == [(0.0, 2.0), (2.0, 3.0)]
+    assert joined.duration == 3.0

@@ -281,6 +281,69 @@ def test_a_word_that_sounds_like_a_side_is_always_flagged() -> None:
     assert [(out.text[f.start : f.end], f.reason) for f in out.flags] == [("light", "side")]
 
 
+def _side_flags(text: str, **probabilities: float) -> list[str]:
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    heard = transcript_from_text(text, probabilities=probabilities, default=0.97)
+    out = pipeline.process(heard.text, heard.words)
+    return [out.text[f.start : f.end] for f in out.flags if f.reason == "side"]
+
+
+@pytest.mark.parametrize(
+    ("heard", "flagged"),
+    [
+        # a side heard as another word, however confident the decoder was
+        ("Ride a catheter tip in proximal ride atrium.", ["Ride", "ride"]),
+        ("Write IJ central venous catheter.", ["Write"]),
+        ("Changes of bright mastectomy.", ["bright"]),
+        ("Opacity in the lift lung base.", ["lift"]),
+        # a looser sound-alike only counts right before a paired structure
+        ("Opacity in the lit lung base.", ["lit"]),
+        ("Opacity in the red lower lobe.", ["red"]),
+        # the same side twice in a row: one of them was probably something else
+        ("Surgical clips in the left, left breast.", ["left"]),
+    ],
+)
+def test_doubtful_sides_are_flagged_even_when_confident(heard: str, flagged: list[str]) -> None:
+    assert _side_flags(heard) == flagged
+
+
+@pytest.mark.parametrize(
+    "heard",
+    [
+        "Left and right knees negative.",
+        "Pacemaker lead in the right ventricle, left greater than right.",
+        "PA and lat chest compared with the last study.",
+        "A red flag. Let us compare. The lid is closed.",
+        "Small left pleural effusion, right lung clear.",
+    ],
+)
+def test_confident_correct_sides_and_ordinary_words_are_not_flagged(heard: str) -> None:
+    assert _side_flags(heard) == []
+
+
+def test_unsure_sides_are_flagged_and_sure_ones_are_not() -> None:
+    assert _side_flags("Right upper lobe opacity.", right=0.6) == ["Right"]
+    assert _side_flags("Right upper lobe opacity.", right=0.9) == []
+
+
+def test_side_rules_are_validated(tmp_path: Path) -> None:
+    from reporting.asr.vocabulary import _vocabulary_from
+
+    base = {"description": "d", "terms": ["lung"], "prompts": {"default": "Findings."}}
+    bad = tmp_path / "asr_vocabulary.json"
+    with pytest.raises(LexiconError, match=r"asr_vocabulary.json.*side_patterns.*\(unclosed"):
+        _vocabulary_from(bad, {**base, "low_confidence": {"side_patterns": ["(unclosed"]}})
+    with pytest.raises(LexiconError, match=r"lateral_window"):
+        _vocabulary_from(bad, {**base, "low_confidence": {"lateral_window": 0}})
+    with pytest.raises(LexiconError, match=r"low_confidence.*side_pattern"):
+        _vocabulary_from(bad, {**base, "low_confidence": {"side_pattern": []}})
+    policy = _vocabulary_from(
+        bad, {**base, "low_confidence": {"side_patterns": ["r[iy]de"], "lateral_terms": ["Lung"]}}
+    ).confidence
+    assert policy.sounds_like_side("ryde") and not policy.sounds_like_side("right")
+    assert policy.lateral_terms == {"lung"}
+
+
 def test_repetition_and_hallucination_guards() -> None:
     from reporting.asr.engine import TranscriberOptions, WhisperTranscriber, _repetitive
     from reporting.asr.types import Word

@@ -98,6 +98,33 @@ def test_segmenter_finds_each_utterance_of_a_dictation() -> None:
     assert all(a.end <= b.start for a, b in zip(utterances, utterances[1:], strict=False))
 
 
+def test_pauses_inside_an_utterance_are_quiet_places_to_cut() -> None:
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    # a long hang-over keeps the whole dictation in one utterance: the sentence gaps are pauses
+    seg = UtteranceSegmenter(SegmenterOptions(min_silence_ms=3000, max_utterance_s=60))
+    seen: set[int] = set()
+    for block in ArraySource(audio).blocks():
+        seg.push(block)
+        seen.update(seg.pauses)
+        if not seg.speaking:
+            assert seg.pauses == ()
+    current = seg.current_audio()
+    assert len(seen) >= 5  # at least the gaps between the six sentences
+    for at in sorted(seen):
+        assert 0 < at < current.size
+        around = current[max(0, at - 800) : at + 800]  # 50 ms either side of the cut
+        assert np.sqrt(np.mean(around**2)) < 0.1 * np.sqrt(np.mean(current**2))
+    # a shorter minimum pause finds at least as many
+    finer = UtteranceSegmenter(
+        SegmenterOptions(min_silence_ms=3000, max_utterance_s=60, pause_ms=100)
+    )
+    more: set[int] = set()
+    for block in ArraySource(audio).blocks():
+        finer.push(block)
+        more.update(finer.pauses)
+    assert len(more) >= len(seen)
+
+
 def test_silence_and_noise_give_no_utterance() -> None:
     for name in ("silence.flac", "noise.flac"):
         audio = load_audio(EXAMPLES / name)

@@ -17,7 +17,7 @@ from reporting.asr.formatting import FormatOptions, format_text, words_to_number
 from reporting.asr.types import Transcript, Word
 from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
 
-__all__ = ["Flag", "Processed", "TextPipeline", "build_pipeline", "is_doubtful"]
+__all__ = ["Flag", "Processed", "TextPipeline", "build_pipeline", "is_doubtful", "side_context"]
 
 _UNIT_WORDS = frozenset(
     [
@@ -86,7 +86,7 @@ def is_doubtful(word: Word, policy: ConfidencePolicy) -> str | None:
     bare = _bare(word.word)
     if not bare:
         return None
-    if bare in policy.side_soundalikes:
+    if policy.sounds_like_side(bare):
         return "side"  # "light mastectomy": a side may have been mis-heard
     sensitive = bare in policy.sensitive or bare in _UNIT_WORDS
     if policy.numbers and (re.search(r"\d", bare) or words_to_number(bare) is not None):
@@ -96,6 +96,23 @@ def is_doubtful(word: Word, policy: ConfidencePolicy) -> str | None:
     if word.probability < policy.threshold:
         return "low_probability"
     return None
+
+
+def side_context(words: Sequence[Word], policy: ConfidencePolicy) -> set[int]:
+    """Indexes of ``words`` whose side is doubtful from their neighbours, whatever their
+    probability: a loose sound-alike of a side right before a paired structure ("lit lung"),
+    and the second of the same side said twice in a row ("the left, left and ...")."""
+    bares = [_bare(w.word) for w in words]
+    doubtful: set[int] = set()
+    for i, bare in enumerate(bares):
+        if not bare:
+            continue
+        following = [b for b in bares[i + 1 : i + 1 + policy.lateral_window] if b]
+        if policy.loosely_like_side(bare) and any(b in policy.lateral_terms for b in following):
+            doubtful.add(i)
+        if policy.repeated_sides and bare in ("left", "right") and i > 0 and bares[i - 1] == bare:
+            doubtful.add(i)
+    return doubtful
 
 
 @dataclass
@@ -128,7 +145,9 @@ class TextPipeline:
         flags: list[Flag] = []
         lowered = text.lower()
         cursor = 0
-        for word in words:
+        policy = self.vocabulary.confidence
+        side_doubts = side_context(words, policy)
+        for index, word in enumerate(words):
             bare = _bare(word.word)
             if not bare:
                 continue
@@ -144,7 +163,9 @@ class TextPipeline:
             if found is None:
                 continue
             cursor = found[1]
-            reason = is_doubtful(word, self.vocabulary.confidence)
+            reason = is_doubtful(word, policy)
+            if reason is None and index in side_doubts:
+                reason = "side"
             if reason is not None:
                 flags.append(
                     Flag(found[0], found[1], text[found[0] : found[1]], word.probability, reason)

@@ -27,6 +27,28 @@ class ConfidencePolicy:
     sensitive: frozenset[str] = frozenset()
     numbers: bool = True
     side_soundalikes: frozenset[str] = frozenset()
+    #: regular expressions (whole lower-case word) for words that sound like a side: always
+    #: flagged, since a side may have been mis-heard ("ride atrium", "write IJ")
+    side_patterns: tuple[re.Pattern[str], ...] = ()
+    #: paired structures; a looser sound-alike (``lateral_patterns``) right before one of them
+    #: (at most ``lateral_window`` words before) is flagged too ("lit lung base")
+    lateral_terms: frozenset[str] = frozenset()
+    lateral_patterns: tuple[re.Pattern[str], ...] = ()
+    lateral_window: int = 2
+    #: the same side said twice in a row ("left, left") is flagged: one was probably mis-heard
+    repeated_sides: bool = True
+
+    def sounds_like_side(self, bare: str) -> bool:
+        """True when the lower-case word ``bare`` (not itself a side) may be a mis-heard side."""
+        if bare in ("left", "right"):
+            return False
+        return bare in self.side_soundalikes or any(p.fullmatch(bare) for p in self.side_patterns)
+
+    def loosely_like_side(self, bare: str) -> bool:
+        """True when ``bare`` may be a mis-heard side if a paired structure follows it."""
+        return bare not in ("left", "right") and any(
+            p.fullmatch(bare) for p in self.lateral_patterns
+        )
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,20 @@ class Vocabulary:
         )
 
 
+def _patterns(path: Path, key: str, value: Any) -> tuple[re.Pattern[str], ...]:
+    if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
+        raise LexiconError(f"{path}: low_confidence.{key} must be a list of regular expressions")
+    compiled: list[re.Pattern[str]] = []
+    for text in value:
+        try:
+            compiled.append(re.compile(text))
+        except re.error as exc:
+            raise LexiconError(
+                f"{path}: low_confidence.{key}: bad regular expression {text!r} ({exc})"
+            ) from None
+    return tuple(compiled)
+
+
 def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
     check_keys(
         path,
@@ -87,6 +123,11 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
                 "sensitive",
                 "numbers",
                 "side_soundalikes",
+                "side_patterns",
+                "lateral_terms",
+                "lateral_patterns",
+                "lateral_window",
+                "repeated_sides",
             ),
         )
         for key in ("threshold", "sensitive_threshold"):
@@ -98,14 +139,26 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         alikes = lc.get("side_soundalikes", [])
         if not isinstance(alikes, list) or not all(isinstance(s, str) for s in alikes):
             raise LexiconError(f"{path}: low_confidence.side_soundalikes must be a list of words")
-        if not isinstance(lc.get("numbers", True), bool):
-            raise LexiconError(f"{path}: low_confidence.numbers must be true or false")
+        for key in ("numbers", "repeated_sides"):
+            if not isinstance(lc.get(key, True), bool):
+                raise LexiconError(f"{path}: low_confidence.{key} must be true or false")
+        lateral = lc.get("lateral_terms", [])
+        if not isinstance(lateral, list) or not all(isinstance(s, str) for s in lateral):
+            raise LexiconError(f"{path}: low_confidence.lateral_terms must be a list of words")
+        window = lc.get("lateral_window", 2)
+        if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 6:
+            raise LexiconError(f"{path}: low_confidence.lateral_window must be an integer 1..6")
         policy = ConfidencePolicy(
             float(lc.get("threshold", 0.45)),
             float(lc.get("sensitive_threshold", 0.8)),
             frozenset(s.lower() for s in sensitive),
             bool(lc.get("numbers", True)),
             frozenset(s.lower() for s in alikes),
+            _patterns(path, "side_patterns", lc.get("side_patterns", [])),
+            frozenset(s.lower() for s in lateral),
+            _patterns(path, "lateral_patterns", lc.get("lateral_patterns", [])),
+            window,
+            bool(lc.get("repeated_sides", True)),
         )
     return Vocabulary(
         tuple(t.strip() for t in terms),

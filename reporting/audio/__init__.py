@@ -18,6 +18,7 @@ from reporting.audio.segmenter import (
     StreamingVad,
     UtteranceAudio,
     UtteranceSegmenter,
+    join_transcripts,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "UtteranceAudio",
     "UtteranceSegmenter",
     "dbfs",
+    "join_transcripts",
     "list_input_devices",
     "load_audio",
     "wav_bytes",

@@ -11,9 +11,10 @@ speaker talks and a final transcript per utterance.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -31,10 +32,13 @@ __all__ = [
     "LiveRecognizer",
     "Partial",
     "Final",
+    "join_transcripts",
 ]
 
 WINDOW = 512
 _CONTEXT = 64
+#: audio shorter than this (samples) holds no word: not worth a decode of its own
+_MIN_PIECE = SAMPLE_RATE * 15 // 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,9 @@ class SegmenterOptions:
     min_silence_ms: int = 700
     speech_pad_ms: int = 250
     max_utterance_s: float = 15.0
+    #: a quiet stretch at least this long inside an utterance is a pause: the live recogniser
+    #: may decode the speech before it while the speaker goes on
+    pause_ms: int = 200
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -128,6 +135,14 @@ class UtteranceSegmenter:
         self._count = 0
         self._pending = np.zeros(0, dtype=np.float32)
         self._quiet_at = 0
+        self._pauses: list[int] = []
+
+    @property
+    def pauses(self) -> tuple[int, ...]:
+        """Sample offsets (in the utterance in progress) of the middle of each pause of at least
+        ``pause_ms`` after which speech went on: places the audio can be cut without cutting a
+        word."""
+        return tuple(self._pauses) if self._speaking else ()
 
     @property
     def speaking(self) -> bool:
@@ -167,6 +182,7 @@ class UtteranceSegmenter:
         opts = self.options
         min_speech = max(1, int(opts.min_speech_ms * SAMPLE_RATE / 1000 / WINDOW))
         min_silence = max(1, int(opts.min_silence_ms * SAMPLE_RATE / 1000 / WINDOW))
+        min_pause = max(1, int(opts.pause_ms * SAMPLE_RATE / 1000 / WINDOW))
         max_len = int(opts.max_utterance_s * SAMPLE_RATE)
         for i, prob in enumerate(probs):
             window = data[i * WINDOW : (i + 1) * WINDOW]
@@ -188,6 +204,9 @@ class UtteranceSegmenter:
                 self._silence_run += 1
                 self._quiet_at = length
             elif prob >= opts.threshold:
+                if self._silence_run >= min_pause:
+                    quiet = self._silence_run * WINDOW
+                    self._pauses.append(length - WINDOW - quiet + quiet // 2)
                 self._silence_run = 0
             if self._silence_run >= min_silence:
                 keep = length - (self._silence_run * WINDOW) + self._pad
@@ -217,6 +236,7 @@ class UtteranceSegmenter:
         self._speaking = cut  # a cut utterance goes straight on
         self._start = self._position - rest.size
         self._quiet_at = 0
+        self._pauses = []
         self._speech_run = 0
         self._silence_run = 0
         return utt
@@ -230,6 +250,7 @@ class UtteranceSegmenter:
                 self._pending = np.zeros(0, dtype=np.float32)
             out.append(self._finish(sum(len(w) for w in self._speech)))
         self._speaking = False
+        self._pauses = []
         self._preroll.clear()
         self._preroll_len = 0
         self.vad.reset()
@@ -259,7 +280,8 @@ class Partial:
 @dataclass(frozen=True)
 class Final:
     """The transcript of a finished utterance; ``latency`` = seconds from end detection to text;
-    ``speculative`` when the decode started during the closing silence and was kept."""
+    ``speculative`` when all of it was decoded ahead (started during the closing silence or
+    committed before it) rather than after the end was detected."""
 
     utterance: UtteranceAudio
     transcript: Any
@@ -270,14 +292,27 @@ class Final:
 class LiveRecognizer:
     """Segmenter + transcriber for live audio.
 
-    Decoding runs on one worker thread.  While the speaker talks, a partial hypothesis is
-    decoded about every ``partial_every`` seconds of new speech (skipped while the worker is
-    busy, and spaced out to twice the last partial's decoding time on a slow machine: partials
-    never queue up).  As soon as the closing silence reaches the segment padding,
-    the utterance is decoded speculatively; if the silence goes on to end the utterance, that
-    result is the final one, which hides most of the end-of-utterance wait.  If speech resumes,
-    the speculative result is dropped.  ``partial_transcriber`` (default: ``transcriber``) may
-    be a cheaper set-up for the hypotheses, e.g. :meth:`WhisperTranscriber.for_partials`.
+    Decoding runs on one worker thread.  While the speaker talks, the speech before each pause
+    (see :attr:`UtteranceSegmenter.pauses`) is decoded with the main transcriber as soon as the
+    worker is free and at least ``min_chunk_s`` of new speech lies before the pause; that text is
+    committed, so at the end of the utterance only the speech after the last committed pause is
+    left to decode (with the committed text as the decoder's prompt).  The final transcript is the
+    committed pieces and that tail joined, word times relative to the whole utterance.
+
+    As soon as a silence reaches the segment padding, the speech up to it is committed too (the
+    pieces are cut inside pauses, never inside a word): if the silence goes on to end the
+    utterance, everything is already decoded or being decoded, which hides most of the
+    end-of-utterance wait, and if speech resumes, that decode is still used.  Each committed
+    piece is shown as a :class:`Partial` (the committed text so far).  Between commits, a
+    partial hypothesis (committed text + a quick decode of the rest) comes after every
+    ``partial_every`` seconds of new speech (at least ``min_chunk_s`` when committing; skipped
+    while the worker is busy, and spaced out to twice the last partial's decoding time on a
+    slow machine: partials never queue up).
+    ``partial_transcriber`` (default: ``transcriber``) may be a cheaper set-up for the
+    hypotheses, e.g. :meth:`WhisperTranscriber.for_partials`.  ``commit=False`` decodes each
+    utterance whole (speculatively from the padding of the closing silence, dropped if speech
+    resumes); by default it follows ``speculate`` (both are decodes ahead of
+    the end of the utterance, which a scripted transcriber must not see).
     """
 
     def __init__(
@@ -290,6 +325,8 @@ class LiveRecognizer:
         partials: bool = True,
         speculate: bool = True,
         partial_transcriber: _Transcribes | None = None,
+        commit: bool | None = None,
+        min_chunk_s: float = 2.0,
     ) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -300,22 +337,55 @@ class LiveRecognizer:
         self.partial_every = partial_every
         self.partials = partials
         self.speculate = speculate
+        self.commit = speculate if commit is None else commit
+        self.min_chunk_s = min_chunk_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
         self._last_partial = 0
         self._partial_job: tuple[int, Future[Any]] | None = None
         self._partial_started = 0.0
         self._partial_cost = 0.0  # seconds the last partial decode took
-        self._spec: tuple[int, Future[Any]] | None = None
+        # speculative decode: (start sample, end sample, result)
+        self._spec: tuple[int, int, Future[Any]] | None = None
+        # committed pieces of the utterance in progress: (start, end, result), contiguous
+        self._chunks: list[tuple[int, int, Future[Any]]] = []
+        self._announced = 0  # committed pieces already shown as a Partial
 
     def prompt(self) -> str | None:
         return self._prompt() if callable(self._prompt) else self._prompt
 
-    def _decode(self, audio: np.ndarray, *, partial: bool = False) -> Future[Any]:
+    @property
+    def committed(self) -> int:
+        """Samples of the utterance in progress already committed (decoded or being decoded)."""
+        return self._chunks[-1][1] if self._chunks else 0
+
+    def _prompt_after(self, chunks: list[Future[Any]]) -> str | None:
+        """The prompt for speech that follows ``chunks``: the base prompt, then the end of the
+        committed text (runs on the worker, after those chunks were decoded)."""
+        base = self.prompt() or ""
+        said = " ".join(str(getattr(f.result(), "text", "")).strip() for f in chunks).strip()
+        if not said:
+            return base or None
+        return f"{base} {said[-400:]}".strip()
+
+    def _decode(
+        self, audio: np.ndarray, *, partial: bool = False, after: list[Future[Any]] | None = None
+    ) -> Future[Any]:
         engine = self.partial_transcriber if partial else self.transcriber
-        return self._pool.submit(engine.transcribe, audio, prompt=self.prompt())
+        before = list(after or ())
+
+        def run() -> Any:
+            return engine.transcribe(audio, prompt=self._prompt_after(before))
+
+        return self._pool.submit(run)
 
     def _busy(self) -> bool:
-        return any(job is not None and not job[1].done() for job in (self._partial_job, self._spec))
+        jobs = [self._partial_job, self._spec, *self._chunks[-1:]]
+        return any(job is not None and not job[-1].done() for job in jobs)
+
+    def _said(self) -> str:
+        return " ".join(
+            str(getattr(f.result(), "text", "")).strip() for _, _, f in self._chunks if f.done()
+        ).strip()
 
     def push(self, block: np.ndarray) -> list[Partial | Final]:
         events: list[Partial | Final] = []
@@ -323,7 +393,17 @@ class LiveRecognizer:
             index, job = self._partial_job
             self._partial_job = None
             self._partial_cost = time.monotonic() - self._partial_started
-            events.append(Partial(index, str(getattr(job.result(), "text", ""))))
+            text = f"{self._said()} {str(getattr(job.result(), 'text', '')).strip()}".strip()
+            events.append(Partial(index, text))
+        done = sum(1 for _, _, f in self._chunks if f.done())
+        if (
+            self.partials
+            and done > self._announced
+            and all(f.done() for _, _, f in self._chunks[:done])
+        ):
+            # a committed piece is a hypothesis too (and a better one): show it at no cost
+            self._announced = done
+            events.append(Partial(self.segmenter._count, self._said()))
         for utt in self.segmenter.push(block):
             events.append(self._final(utt))
         seg = self.segmenter
@@ -331,29 +411,70 @@ class LiveRecognizer:
             return events
         if seg.silence_samples == 0:
             self._spec = None  # speech resumed: a speculative decode is stale
+            if self._busy():
+                return events
             audio = seg.current_audio()
+            start = self.committed
+            if self.commit:
+                min_chunk = int(self.min_chunk_s * SAMPLE_RATE)
+                cuts = [p for p in seg.pauses if p - start >= min_chunk and p <= audio.size]
+                if cuts:
+                    futures = [f for _, _, f in self._chunks]
+                    job = self._decode(audio[start : cuts[-1]], after=futures)
+                    self._chunks.append((start, cuts[-1], job))
+                    self._last_partial = cuts[-1]
+                    return events
             # partials may take at most about half of the decoder's time, so the final decode
             # rarely waits behind one: on a slow machine they come less often
             every = max(self.partial_every, 2.0 * self._partial_cost)
+            if self.commit:
+                # committed pieces show the text as it firms up; a partial decode is only worth
+                # its cost (and the final's wait behind it) after a long stretch with no pause
+                every = max(every, self.min_chunk_s)
             grown = audio.size - self._last_partial >= every * SAMPLE_RATE
-            if self.partials and grown and not self._busy():
+            if self.partials and grown:
                 self._last_partial = audio.size
                 self._partial_started = time.monotonic()
-                self._partial_job = (seg._count, self._decode(audio, partial=True))
+                futures = [f for _, _, f in self._chunks]
+                self._partial_job = (
+                    seg._count,
+                    self._decode(audio[start:], partial=True, after=futures),
+                )
+        elif self.speculate and self.commit:
+            # the closing silence reached the padding: the speech up to here is committed now,
+            # so if the silence ends the utterance nothing is left to decode, and if speech
+            # resumes the decode is still the right text for this stretch (never thrown away)
+            ending = seg.ending_audio()
+            start = self.committed
+            if ending.size - start >= _MIN_PIECE:
+                futures = [f for _, _, f in self._chunks]
+                self._chunks.append(
+                    (start, ending.size, self._decode(ending[start:], after=futures))
+                )
         elif self.speculate and self._spec is None:
             ending = seg.ending_audio()
             if ending.size:
-                self._spec = (ending.size, self._decode(ending))
+                self._spec = (0, ending.size, self._decode(ending))
         return events
 
     def _final(self, utt: UtteranceAudio) -> Final:
         self._last_partial = 0
+        self._announced = 0
         spec, self._spec = self._spec, None
-        if spec is not None and spec[0] == utt.audio.size:
-            transcript = spec[1].result()
-            return Final(utt, transcript, time.monotonic() - utt.ended_at, True)
-        transcript = self._decode(utt.audio).result()
-        return Final(utt, transcript, time.monotonic() - utt.ended_at, False)
+        chunks = [c for c in self._chunks if c[1] <= utt.audio.size]
+        self._chunks = []
+        start = chunks[-1][1] if chunks else 0
+        pieces = [(s, f) for s, _, f in chunks]
+        # decoded ahead of the end: by a speculative decode or the committed pieces
+        ahead = True
+        if spec is not None and spec[0] == start and spec[1] == utt.audio.size:
+            pieces.append((start, spec[2]))
+        elif utt.audio.size - start >= _MIN_PIECE or not pieces:
+            pieces.append((start, self._decode(utt.audio[start:], after=[f for _, f in pieces])))
+            ahead = False
+        results = [(s, f.result()) for s, f in pieces]
+        transcript = results[0][1] if len(results) == 1 else join_transcripts(results, utt.duration)
+        return Final(utt, transcript, time.monotonic() - utt.ended_at, ahead)
 
     def flush(self) -> list[Partial | Final]:
         return [self._final(u) for u in self.segmenter.flush()]
@@ -368,3 +489,37 @@ class LiveRecognizer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+def join_transcripts(pieces: Sequence[tuple[int, Any]], duration: float) -> Any:
+    """One transcript from consecutive pieces of an utterance, each ``(start sample,
+    transcript)``: texts joined, word and segment times moved to the whole utterance."""
+    from reporting.asr.types import Transcript
+
+    words: list[Any] = []
+    segments: list[Any] = []
+    texts: list[str] = []
+    for start, part in pieces:
+        shift = start / SAMPLE_RATE
+        text = str(getattr(part, "text", "")).strip()
+        if text:
+            texts.append(text)
+        words += [
+            dataclasses.replace(w, start=w.start + shift, end=w.end + shift)
+            for w in getattr(part, "words", ())
+        ]
+        segments += [
+            dataclasses.replace(
+                s,
+                start=s.start + shift,
+                end=s.end + shift,
+                words=tuple(
+                    dataclasses.replace(w, start=w.start + shift, end=w.end + shift)
+                    for w in s.words
+                ),
+            )
+            for s in getattr(part, "segments", ())
+        ]
+    return Transcript(
+        " ".join(texts), tuple(words), tuple(segments), duration, {"pieces": len(pieces)}
+    )
