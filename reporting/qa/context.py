@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from reporting.nlp import Analysis, Assertion
     from reporting.templating import TemplateSpec
 
-__all__ = ["Context", "span", "SIDE_WORDS"]
+__all__ = ["BACKGROUND_SECTIONS", "Context", "span", "SIDE_WORDS"]
 
 #: Side words as written in report text (LT/RT only in capitals or as "Lt."/"Rt.").
 SIDE_WORDS = re.compile(
@@ -29,6 +29,10 @@ SIDE_WORDS = re.compile(
     r"|(?P<lt>LT|Lt\.?)|(?P<rt>RT|Rt\.?))(?![\w])",
     re.IGNORECASE,
 )
+#: Sections that restate the order and background (not the reading): what a finding named there
+#: does not need communicating or a follow-up recommendation.
+BACKGROUND_SECTIONS = frozenset({"history", "comparison", "examination", "technique"})
+
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(])|\n\s*\n|\n(?=\s*(?:\d+[.)]|[-*\u2022])\s)")
 
 

@@ -15,13 +15,12 @@ import re
 from collections.abc import Iterator
 
 from reporting.model import Issue, Span
-from reporting.qa.context import Context, span
+from reporting.qa.context import BACKGROUND_SECTIONS, Context, span
 from reporting.qa.lexicon import CriticalFinding, critical_lexicon
 from reporting.qa.terms import Tokens
 
 __all__ = ["CriticalCheck", "communicated"]
 
-_SKIP_SECTIONS = frozenset({"history", "comparison", "examination", "technique"})
 _TIME = re.compile(
     r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:a\.?m\b\.?|p\.?m\b\.?)|\b\d{3,4}\s*(?:hours|hrs|h)\b"
     r"|\bXXXX\s*(?:a\.m\.|p\.m\.|am\b|pm\b|hours\b)",
@@ -57,7 +56,7 @@ class CriticalCheck:
         text = ctx.text
         found: dict[str, tuple[CriticalFinding, list[Span]]] = {}
         for h in hits:
-            if ctx.section_at(h.start) in _SKIP_SECTIONS:
+            if ctx.section_at(h.start) in BACKGROUND_SECTIONS:
                 continue
             a = ctx.assertion(h.start, h.end)
             if a.negated or a.hypothetical or a.historical or a.experiencer == "other":

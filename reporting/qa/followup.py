@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reporting.model import Issue
-from reporting.qa.context import Context, span
+from reporting.qa.context import BACKGROUND_SECTIONS, Context, span
 from reporting.qa.lexicon import followup_lexicon
 
 __all__ = ["FollowupCheck"]
-
-_SKIP_SECTIONS = frozenset({"history", "comparison", "examination", "technique"})
 
 
 class FollowupCheck:
@@ -32,7 +30,7 @@ class FollowupCheck:
         done: set[int] = set()
         for cue in cues:
             s, e = ctx.sentence_at(cue.start)
-            if s in done or ctx.section_at(s) in _SKIP_SECTIONS:
+            if s in done or ctx.section_at(s) in BACKGROUND_SECTIONS:
                 continue
             done.add(s)
             lo, hi = ctx.token_range(s, e)
