@@ -136,8 +136,24 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+#: Reports up to this length remember their sections: building a Report and analysing it both
+#: split the same text, and QA does both for every report.
+_REMEMBER_CHARS = 20_000
+
+
 def split_sections(text: str) -> list[SectionSpan]:
     """Sections of ``text`` in order; text before the first heading becomes a ``preamble``."""
+    if len(text) <= _REMEMBER_CHARS:
+        return list(_split_remembered(text))
+    return _split(text)
+
+
+@lru_cache(maxsize=256)
+def _split_remembered(text: str) -> tuple[SectionSpan, ...]:
+    return tuple(_split(text))
+
+
+def _split(text: str) -> list[SectionSpan]:
     headings = _find_headings(text)
     spans: list[SectionSpan] = []
     first = headings[0][0] if headings else len(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Literal, cast
 
@@ -14,7 +14,7 @@ from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from reporting.errors import NLPError
 
@@ -62,13 +62,37 @@ _ABBREVIATIONS = (
 )  # fmt: skip
 
 
+TOKENIZER = "reporting_tokenizer.v1"
+
+
+@spacy.registry.tokenizers(TOKENIZER)
+def _create_tokenizer() -> Callable[[Language], Tokenizer]:
+    """English affix rules plus our extra infixes and abbreviations.
+
+    Built directly rather than by editing the default English tokenizer: loading and then
+    discarding its ~1,300 special cases took a third of a second of every start-up.
+    """
+
+    def make(nlp: Language) -> Tokenizer:
+        defaults = nlp.Defaults
+        return Tokenizer(
+            nlp.vocab,
+            rules={abbr: [{ORTH: abbr}] for abbr in _ABBREVIATIONS},
+            prefix_search=compile_prefix_regex(defaults.prefixes or ()).search,
+            suffix_search=compile_suffix_regex(defaults.suffixes or ()).search,
+            infix_finditer=compile_infix_regex(
+                list(defaults.infixes or ()) + list(_EXTRA_INFIXES)
+            ).finditer,
+            token_match=defaults.token_match,
+            url_match=defaults.url_match,
+        )
+
+    return make
+
+
 def build_nlp() -> Language:
-    """A fresh ``spacy.blank("en")`` with our tokenizer settings and components."""
-    nlp = spacy.blank("en")
-    infixes = list(nlp.Defaults.infixes or ()) + list(_EXTRA_INFIXES)
-    tokenizer = cast(Tokenizer, nlp.tokenizer)
-    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    tokenizer.rules = {abbr: [{ORTH: abbr}] for abbr in _ABBREVIATIONS}
+    """A fresh ``spacy.blank("en")`` with our tokenizer and components."""
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     nlp.max_length = 2 * CHUNK_CHARS
     for name in PIPELINE:
         nlp.add_pipe(name)

@@ -82,6 +82,8 @@ def score_template(
     families = {_family(m) for m in (rule.modalities or (spec.modality,))}
     code = _family(modality) if modality else ""
     if text:
+        if rule.any_body is not None and rule.any_body.search(text) is None:
+            return None  # neither a body pattern nor a boost word: it cannot apply
         if _hits(comp["exclude"], text):
             return None
         body = _hits(comp["patterns"], text)

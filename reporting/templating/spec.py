@@ -160,6 +160,18 @@ class MatchRule:
             "exclude": comp(self.exclude),
         }
 
+    @cached_property
+    def any_body(self) -> re.Pattern[str] | None:
+        """One pattern matching where any of ``patterns`` or ``boost`` does (a quick rejection
+        before scoring); None when they cannot be joined into one expression."""
+        items = self.patterns + self.boost
+        if not items:
+            return None
+        try:
+            return re.compile("|".join(f"(?:{p})" for p in items), re.IGNORECASE)
+        except re.error:
+            return None
+
 
 @dataclass(frozen=True)
 class TemplateSpec:
