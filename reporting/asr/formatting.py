@@ -172,6 +172,7 @@ _PUNCT_WORDS: tuple[tuple[str, str], ...] = (
     ("semicolon", ";"),
     ("colon", ":"),
     ("hyphen", "-"),
+    ("slash", "/"),
     ("open parenthesis", "("),
     ("close parenthesis", ")"),
 )
@@ -207,6 +208,7 @@ def _spoken_punctuation(text: str) -> str:
     text = re.sub(r"([.,;:?])(?=[A-Za-z(])", r"\1 ", text)
     text = re.sub(r"([.?])[.,;:]+", r"\1", text)
     text = re.sub(r",{2,}", ",", text)
+    text = re.sub(r"[ \t]*/[ \t]*", "/", text)
     text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
     return _capitalise_sentences(text)
 

@@ -124,10 +124,13 @@ class TextPipeline:
     format_options: FormatOptions = field(default_factory=FormatOptions)
     modality: str = ""
     extra_terms: tuple[str, ...] = ()
+    template: str = ""
 
     @property
     def prompt(self) -> str:
-        return self.vocabulary.prompt(modality=self.modality, template_terms=self.extra_terms)
+        return self.vocabulary.prompt(
+            modality=self.modality, template_terms=self.extra_terms, template=self.template
+        )
 
     @property
     def hotwords(self) -> str:
@@ -197,4 +200,5 @@ def build_pipeline(
         format_options or FormatOptions(),
         modality or (getattr(spec, "modality", "") or ""),
         extra,
+        str(getattr(spec, "id", "") or ""),
     )

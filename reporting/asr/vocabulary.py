@@ -6,8 +6,9 @@ its own terms (section titles, field labels and choices, topic terms, normal tex
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,14 +60,22 @@ class Vocabulary:
     prompts: dict[str, str]
     prompt_max_terms: int = 24
     confidence: ConfidencePolicy = ConfidencePolicy()
+    #: template id -> a short passage in the style of that report, used as the whole prompt
+    template_prompts: dict[str, str] = field(default_factory=dict)
 
     def with_terms(self, extra: tuple[str, ...]) -> Vocabulary:
         seen = {t.lower() for t in self.terms}
         added = tuple(t for t in extra if t.lower() not in seen)
-        return Vocabulary(self.terms + added, self.prompts, self.prompt_max_terms, self.confidence)
+        return dataclasses.replace(self, terms=self.terms + added)
 
-    def prompt(self, *, modality: str = "", template_terms: tuple[str, ...] = ()) -> str:
-        """The decoder's initial prompt: the modality's sentence plus some template terms."""
+    def prompt(
+        self, *, modality: str = "", template_terms: tuple[str, ...] = (), template: str = ""
+    ) -> str:
+        """The decoder's initial prompt: the template's passage when it has one (the speech
+        model follows a well-punctuated passage in the report's style best), else the
+        modality's sentence plus some template terms."""
+        if template in self.template_prompts:
+            return self.template_prompts[template]
         base = self.prompts.get(modality.upper()) or self.prompts.get("default", "")
         extra = [t for t in template_terms if t.lower() not in base.lower()][
             : self.prompt_max_terms
@@ -100,7 +109,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         "the file",
         data,
         required=("description", "terms", "prompts"),
-        optional=("prompt_max_terms", "low_confidence"),
+        optional=("prompt_max_terms", "low_confidence", "template_prompts"),
     )
     terms = data["terms"]
     if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
@@ -108,6 +117,18 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
     prompts = data["prompts"]
     if not isinstance(prompts, dict) or not all(isinstance(v, str) for v in prompts.values()):
         raise LexiconError(f"{path}: 'prompts' must map modality codes to strings")
+    passages = data.get("template_prompts", {})
+    if not isinstance(passages, dict):
+        raise LexiconError(f"{path}: 'template_prompts' must map template ids to passages")
+    for tid, passage in passages.items():
+        if not isinstance(passage, str) or not passage.strip():
+            raise LexiconError(f"{path}: template_prompts.{tid} must be a non-empty passage")
+        if len(passage.split()) > _PROMPT_MAX_WORDS:
+            raise LexiconError(
+                f"{path}: template_prompts.{tid} has {len(passage.split())} words; the speech "
+                f"model keeps only the last ~220 tokens of a prompt (at most {_PROMPT_MAX_WORDS} "
+                "words)"
+            )
     max_terms = data.get("prompt_max_terms", 24)
     if not isinstance(max_terms, int) or max_terms < 0:
         raise LexiconError(f"{path}: 'prompt_max_terms' must be a non-negative integer")
@@ -165,6 +186,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         {k.upper() if k != "default" else k: v for k, v in prompts.items()},
         max_terms,
         policy,
+        {tid: " ".join(p.split()) for tid, p in passages.items()},
     )
 
 
@@ -172,11 +194,16 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
 def load_vocabulary(name: str = "asr_vocabulary.json") -> Vocabulary:
     """The bundled vocabulary lexicon, validated."""
     lex = load_lexicon(
-        name, required=("terms", "prompts"), optional=("prompt_max_terms", "low_confidence")
+        name,
+        required=("terms", "prompts"),
+        optional=("prompt_max_terms", "low_confidence", "template_prompts"),
     )
     data = {"description": lex.description, **lex.data}
     return _vocabulary_from(lex.path, data)
 
+
+#: a longer prompt is cut by the speech model (it keeps the last 223 tokens)
+_PROMPT_MAX_WORDS = 120
 
 _SPLIT = re.compile(r"[;:,.()/\n]+")
 
