@@ -17,13 +17,17 @@ side words matches; "or flagged" also counts a wrong side the system marked for 
 real-time factor, total time relative to the baseline, and end-of-utterance latency (VAD
 hang-over + final decode + text processing; p95 over utterances up to 15 s).
 
-    .venv/bin/python benchmarks/dictation_eval.py [--clips 72] [--errors]
+    .venv/bin/python benchmarks/dictation_eval.py [--clips 72] [--errors] [--window-s 20]
+    .venv/bin/python benchmarks/dictation_eval.py --latency-only --latency-clips 12 \
+        --latency-windows 30,20      # old and new encoder window, clip by clip, same run
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import random
 import re
 import shutil
@@ -213,6 +217,24 @@ class Score:
         }
 
 
+@dataclass
+class Replay:
+    """End-of-utterance latencies and live text errors of one real-time replay set-up."""
+
+    latencies: list[float] = field(default_factory=list)
+    speculative: int = 0
+    edits: int = 0
+    words: int = 0
+
+    def pct(self, q: float) -> float:
+        lat = sorted(self.latencies)
+        return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))] if lat else float("nan")
+
+    @property
+    def wer(self) -> float:
+        return self.edits / max(1, self.words)
+
+
 def score_sides(score: Score, ref: str, hyp: str, flagged: set[str] | None) -> bool:
     ref_sides = SIDE.findall(ref.lower())
     if not ref_sides:
@@ -248,6 +270,30 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--latency-skip", type=int, default=0, help="skip this many held-out clips in the replay"
     )
+    parser.add_argument(
+        "--window-s",
+        type=float,
+        default=None,
+        help="encoder window in seconds for short audio (default: TranscriberOptions' own)",
+    )
+    parser.add_argument(
+        "--pause-ms",
+        type=int,
+        default=None,
+        help="shortest pause at which the live path commits the speech before it "
+        "(default: SegmenterOptions' own)",
+    )
+    parser.add_argument(
+        "--latency-pauses",
+        default="",
+        help="comma-separated --pause-ms values to compare in the replay, like --latency-windows",
+    )
+    parser.add_argument(
+        "--latency-windows",
+        default="",
+        help="comma-separated encoder windows to compare in the replay, clip by clip in "
+        "alternating order (e.g. 30,20); default: only --window-s",
+    )
     args = parser.parse_args(argv)
     if not DATA.exists():
         print(f"skipped: {DATA} is not available")
@@ -260,12 +306,15 @@ def main(argv: list[str]) -> int:
     paths = [synthesise(c) for c in clips]
     terms = load_terms()
 
-    transcriber = load_transcriber(TranscriberOptions(beam_size=args.beam_size, cpu_threads=2))
+    window = {} if args.window_s is None else {"window_s": args.window_s}
+    transcriber = load_transcriber(
+        TranscriberOptions(beam_size=args.beam_size, cpu_threads=2, **window)
+    )
     transcriber.warm_up()
     model = transcriber.model
     spec = load_template("chest_xr")
     pipeline = build_pipeline(spec=spec, model_folder=transcriber.resolved.location)
-    seg_opts = SegmenterOptions()
+    seg_opts = SegmenterOptions(**({} if args.pause_ms is None else {"pause_ms": args.pause_ms}))
     hangover = seg_opts.min_silence_ms / 1000
 
     scores = {
@@ -337,51 +386,69 @@ def main(argv: list[str]) -> int:
         )
 
     # ---- end-of-utterance latency: replay held-out clips in real time through the live path
-    # (VAD segmenter, partial hypotheses about once a second, speculative final decode)
-    latencies: list[float] = []
-    speculative = 0
+    # (VAD segmenter, partial hypotheses, committed pieces / speculative final decode); with
+    # several encoder windows, each clip is replayed once per window, in alternating order, so
+    # machine load falls on all of them alike
+    windows = [float(w) for w in args.latency_windows.split(",") if w.strip()] or [
+        transcriber.options.window_s
+    ]
+    engines = {
+        w: load_transcriber(dataclasses.replace(transcriber.options, window_s=w)) for w in windows
+    }
+    pauses = [int(p) for p in args.latency_pauses.split(",") if p.strip()] or [seg_opts.pause_ms]
+    setups = [(w, p) for w in windows for p in pauses]
+    replays = {setup: Replay() for setup in setups}
     pad = seg_opts.speech_pad_ms / 1000
     replay = [(c, p) for c, p in zip(clips, paths, strict=True) if c.split == "held_out"][
         args.latency_skip : args.latency_skip + args.latency_clips
     ]
-    live_edits = live_words = 0
-    for clip, path in replay:
+    for k, (clip, path) in enumerate(replay):
         audio = load_audio(path)
         if audio.size / 16000 > 15.5:
             continue
         # the speaker pauses after the utterance (the VAD hears the end, as in live dictation)
         audio = np.concatenate([audio, np.zeros(16000, np.float32)])
-        live = LiveRecognizer(
-            transcriber,
-            segmenter=UtteranceSegmenter(seg_opts),
-            prompt=pipeline.prompt,
-            partials=not args.no_partials,
-            partial_transcriber=transcriber.for_partials(),
-            commit=not args.no_commit,
-        )
-        t0 = time.monotonic()
-        said = []
-        for event in live.run(ArraySource(audio, realtime=True).blocks()):
-            if isinstance(event, Final):
-                said.append(pipeline.process(event.transcript.text, event.transcript.words).text)
-                speech_end = t0 + event.utterance.end - pad
-                latencies.append(time.monotonic() - speech_end)
-                speculative += event.speculative
-        e, n = wer_counts(clip.text, " ".join(said))
-        live_edits += e
-        live_words += n
-    lat = sorted(latencies)
-
-    def pct(q: float) -> float:
-        return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))] if lat else float("nan")
+        for w, pause in setups if k % 2 == 0 else setups[::-1]:
+            engine = engines[w]
+            live = LiveRecognizer(
+                engine,
+                segmenter=UtteranceSegmenter(dataclasses.replace(seg_opts, pause_ms=pause)),
+                prompt=pipeline.prompt,
+                partials=not args.no_partials,
+                partial_transcriber=engine.for_partials(),
+                commit=not args.no_commit,
+            )
+            rep = replays[(w, pause)]
+            t0 = time.monotonic()
+            said = []
+            for event in live.run(ArraySource(audio, realtime=True).blocks()):
+                if isinstance(event, Final):
+                    said.append(
+                        pipeline.process(event.transcript.text, event.transcript.words).text
+                    )
+                    speech_end = t0 + event.utterance.end - pad
+                    rep.latencies.append(time.monotonic() - speech_end)
+                    rep.speculative += event.speculative
+            e, n = wer_counts(clip.text, " ".join(said))
+            rep.edits += e
+            rep.words += n
+    rep = replays[setups[0]]
+    latencies = rep.latencies
+    speculative = rep.speculative
+    pct = rep.pct
 
     if args.latency_only:
-        print(
-            f"end-of-utterance latency, real-time replay of {len(replay)} held-out clips "
-            f"({len(lat)} utterances, {speculative} decoded speculatively): p50 {pct(0.5):.2f} s, "
-            f"p95 {pct(0.95):.2f} s, max {pct(1.0):.2f} s (target p95 <= {TARGETS['latency_p95']} s); "
-            f"WER of the live text {live_edits / max(1, live_words):.3f}"
-        )
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        for (w, pause), r in replays.items():
+            print(
+                f"end-of-utterance latency ({w:g} s encoder window, {pause} ms pauses commit), "
+                f"real-time replay of "
+                f"{len(replay)} held-out clips ({len(r.latencies)} utterances, {r.speculative} "
+                f"decoded ahead): p50 {r.pct(0.5):.2f} s, p95 {r.pct(0.95):.2f} s, max "
+                f"{r.pct(1.0):.2f} s (target p95 <= {TARGETS['latency_p95']} s, VAD hang-over "
+                f"{hangover:.2f} s included); WER of the live text {r.wer:.3f}"
+            )
+        print(f"load average after the replay: {load}")
         return 0
     table = {f"{system}/{split}": scores[(system, split)].row() for system, split in scores}
     OUT.mkdir(parents=True, exist_ok=True)
@@ -401,7 +468,7 @@ def main(argv: list[str]) -> int:
         )
     print(
         f"end-of-utterance latency, real-time replay of {len(replay)} held-out clips "
-        f"({len(lat)} utterances, {speculative} decoded speculatively): p50 {pct(0.5):.2f} s, "
+        f"({len(latencies)} utterances, {speculative} decoded speculatively): p50 {pct(0.5):.2f} s, "
         f"p95 {pct(0.95):.2f} s, max {pct(1.0):.2f} s; offline estimate (hang-over + decode) "
         f"p95 {table['reporting/held_out']['latency_p95']:.2f} s"
     )

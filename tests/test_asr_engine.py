@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +176,124 @@ def test_committed_pieces_join_into_one_transcript_with_utterance_times() -> Non
     assert joined.words[4].probability == 0.5
     assert [(s.start, s.end) for s in joined.segments] == [(0.0, 2.0), (2.0, 3.0)]
     assert joined.duration == 3.0
+
+
+# ---- the short encoder window (TranscriberOptions.window_s)
+
+
+@pytest.mark.slow
+def test_a_short_encoder_window_hears_the_same_words(whisper, chest_pipeline) -> None:
+    short = load_transcriber(dataclasses.replace(whisper.options, window_s=15))
+    pieces = recognise(
+        load_audio(EXAMPLES / "measurements.flac"), short, prompt=chest_pipeline.prompt
+    )
+    assert len(pieces) == 2
+    # each utterance fitted in the 15 s window, so the encoder ran on 15 s rather than 30 s
+    assert all(p.transcript.info["window_s"] == 15 for p in pieces)
+    text = " ".join(
+        chest_pipeline.process(p.transcript.text, p.transcript.words).text for p in pieces
+    )
+    assert "7 mm nodule" in text and "3.2 x 2 cm" in text and "right upper lobe" in text
+    for piece in pieces:
+        words = piece.transcript.words
+        assert len(words) >= 6 and all(0.0 <= w.probability <= 1.0 for w in words)
+        # word times lie inside the utterance (the padding of the window adds none)
+        assert words[0].start >= 0.0 and words[-1].end <= piece.transcript.duration + 0.05
+        assert all(a.start <= b.start + 0.05 for a, b in zip(words, words[1:], strict=False))
+
+
+@pytest.mark.slow
+def test_audio_longer_than_the_short_window_is_decoded_in_whisper_30_s_window(
+    whisper, chest_pipeline
+) -> None:
+    short = load_transcriber(dataclasses.replace(whisper.options, window_s=10))
+    spine = load_audio(EXAMPLES / "spine.flac")
+    twice = np.concatenate([spine, spine])  # 12.4 s: more than the 10 s window holds
+    transcript = short.transcribe(twice, prompt=chest_pipeline.prompt)
+    assert transcript.info["window_s"] == 30
+    text = chest_pipeline.process(transcript.text, transcript.words).text
+    # both sayings of the sentence, each once: no words lost or repeated at the window's end
+    assert text.count("L4-5") == 2 and text.lower().count("mild narrowing") == 2
+
+
+def test_the_encoder_window_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reporting.asr import TranscriberOptions
+    from reporting.asr.engine import options_from_config
+    from reporting.errors import ASRError, ConfigError
+
+    assert TranscriberOptions(window_s=20).window_s == 20
+    for bad in (5, 31, 0):
+        with pytest.raises(ASRError, match=r"window_s .* between 10 and 30 seconds"):
+            TranscriberOptions(window_s=bad)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    config = tmp_path / "reporting" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[asr]\nwindow_s = 17.5\n")
+    assert options_from_config().window_s == 17.5
+    config.write_text('[asr]\nwindow_s = "fifteen"\n')
+    with pytest.raises(ConfigError, match=r"config\.toml: asr\.window_s must be a number"):
+        options_from_config()
+    config.write_text("[asr]\nwindow_s = 3\n")
+    with pytest.raises(ConfigError, match=r"config\.toml: \[asr\] window_s"):
+        options_from_config()
+
+
+def _two_sentences_one_pause() -> tuple[np.ndarray, float]:
+    """The first two sentences of the example dictation with a half-second pause between them
+    (shorter than the segmenter's hang-over: one utterance) and the pause's end (seconds)."""
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    first, second = list(UtteranceSegmenter().segments(ArraySource(audio).blocks()))[:2]
+    quiet = np.zeros(16000, np.float32)
+    pause = np.zeros(4000, np.float32)  # with the quiet ends of the sentences: about 0.45 s
+    joined = np.concatenate([quiet, first.audio, pause, second.audio, quiet])
+    return joined, (quiet.size + first.audio.size + pause.size) / 16000
+
+
+def test_a_speculative_final_is_dropped_when_the_speaker_goes_on() -> None:
+    audio, _ = _two_sentences_one_pause()
+    fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
+    live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), partials=False, commit=False)
+    finals = [e for e in live.run(ArraySource(audio).blocks()) if not isinstance(e, Partial)]
+    assert len(finals) == 1
+    final = finals[0]
+    # the decode started in the pause heard only the first sentence; speech resumed, so it was
+    # dropped and the final text is one decode of the whole utterance: nothing lost or repeated
+    assert [n for n, _ in fake.calls if n < final.utterance.audio.size]
+    assert final.transcript.text == f"{final.utterance.duration:.2f} s."
+    # the closing silence started a decode of the whole utterance, and that one was kept
+    assert final.speculative
+    assert fake.calls[-1][0] == final.utterance.audio.size
+
+
+def test_a_piece_committed_in_a_pause_is_kept_once_when_the_speaker_goes_on() -> None:
+    audio, pause_end = _two_sentences_one_pause()
+    fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
+    live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), partials=False)
+    finals = [e for e in live.run(ArraySource(audio).blocks()) if not isinstance(e, Partial)]
+    assert len(finals) == 1
+    final = finals[0]
+    pieces = _pieces(final.transcript.text)
+    # the pieces cover the utterance once, and one of them ended in the pause
+    assert len(pieces) >= 2
+    assert sum(pieces) == pytest.approx(final.utterance.duration, abs=0.01 * len(pieces))
+    ends = np.cumsum(pieces) + final.utterance.start
+    assert min(abs(ends - pause_end)) < 0.3
+    assert sum(n for n, _ in fake.calls) == final.utterance.audio.size
+
+
+@pytest.mark.slow
+def test_a_long_prompt_still_leaves_the_short_window_room_to_write(whisper, chest_pipeline) -> None:
+    # the prompt is cut to half the decoder's length; the words of 16 s of speech must still
+    # fit after it
+    long_prompt = " ".join([chest_pipeline.prompt] * 3)
+    audio = np.concatenate(
+        [
+            load_audio(EXAMPLES / "spine.flac"),
+            np.zeros(16000, np.float32),
+            load_audio(EXAMPLES / "measurements.flac"),
+        ]
+    )
+    transcript = whisper.transcribe(audio, prompt=long_prompt)
+    assert transcript.info["window_s"] == whisper.options.window_s == 20
+    text = chest_pipeline.process(transcript.text, transcript.words).text
+    assert "L4-5" in text and "right upper lobe" in text and "3.2 x 2 cm" in text
