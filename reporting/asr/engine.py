@@ -409,15 +409,7 @@ class WhisperTranscriber:
         cap = min(room, int(24 + 12 * audio.size / SAMPLE_RATE), opts.max_new_tokens or room)
         values = dict(_transcribe_defaults(model))
         values.update(
-            beam_size=opts.beam_size,
-            initial_prompt=prompt or None,
-            hotwords=hotwords or None,
-            word_timestamps=opts.word_timestamps,
-            condition_on_previous_text=False,
-            no_speech_threshold=opts.no_speech_threshold,
-            log_prob_threshold=opts.log_prob_threshold,
-            compression_ratio_threshold=opts.compression_ratio_threshold,
-            without_timestamps=True,
+            **self._settings(prompt, hotwords),
             temperatures=list(opts.temperatures),
             max_new_tokens=cap if cap > 0 else None,
             suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
@@ -426,6 +418,21 @@ class WhisperTranscriber:
         options = TranscriptionOptions(**values)
         return model.generate_segments(features, tokenizer, options, False, encoder_output)
 
+    def _settings(self, prompt: str | None, hotwords: str | None) -> dict[str, Any]:
+        """Decoding settings both paths share (the 30 s one names temperatures differently)."""
+        opts = self.options
+        return {
+            "beam_size": opts.beam_size,
+            "initial_prompt": prompt or None,
+            "hotwords": hotwords or None,
+            "word_timestamps": opts.word_timestamps,
+            "condition_on_previous_text": False,
+            "no_speech_threshold": opts.no_speech_threshold,
+            "log_prob_threshold": opts.log_prob_threshold,
+            "compression_ratio_threshold": opts.compression_ratio_threshold,
+            "without_timestamps": True,
+        }
+
     def _decode_whisper(
         self, audio: np.ndarray, prompt: str | None, hotwords: str | None
     ) -> tuple[Iterable[Any], Any]:
@@ -433,15 +440,7 @@ class WhisperTranscriber:
         return self.model.transcribe(  # type: ignore[no-any-return]
             audio,
             language=opts.language,
-            beam_size=opts.beam_size,
-            initial_prompt=prompt or None,
-            hotwords=hotwords or None,
-            word_timestamps=opts.word_timestamps,
-            condition_on_previous_text=False,
-            no_speech_threshold=opts.no_speech_threshold,
-            log_prob_threshold=opts.log_prob_threshold,
-            compression_ratio_threshold=opts.compression_ratio_threshold,
-            without_timestamps=True,
+            **self._settings(prompt, hotwords),
             vad_filter=False,
             temperature=list(opts.temperatures),
             max_new_tokens=opts.max_new_tokens,
