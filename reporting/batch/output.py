@@ -10,12 +10,12 @@ import contextlib
 import csv
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from reporting.errors import BatchError
+from reporting.resources import atomic_output
 
 __all__ = ["LineSink", "CSV_COLUMNS", "flat_rows", "write_csv", "write_parquet"]
 
@@ -118,26 +118,12 @@ def flat_rows(path: Path) -> Iterator[dict[str, Any]]:
             }
 
 
-def _temp_beside(target: Path) -> tuple[int, str]:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-
-
 def write_csv(results: Path, target: Path) -> Path:
-    fd, tmp = _temp_beside(target)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            for row in flat_rows(results):
-                writer.writerow(row)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_output(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in flat_rows(results):
+            writer.writerow(row)
     return target
 
 
@@ -152,21 +138,13 @@ def write_parquet(results: Path, target: Path, *, rows_per_group: int = 65536) -
     schema = pa.schema(
         [(c, pa.int64() if c in ("start", "end") else pa.string()) for c in CSV_COLUMNS]
     )
-    fd, tmp = _temp_beside(target)
-    os.close(fd)
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            chunk: list[dict[str, Any]] = []
-            for row in flat_rows(results):
-                chunk.append(row)
-                if len(chunk) >= rows_per_group:
-                    writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
-                    chunk = []
-            if chunk:
+    with atomic_output(target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        chunk: list[dict[str, Any]] = []
+        for row in flat_rows(results):
+            chunk.append(row)
+            if len(chunk) >= rows_per_group:
                 writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+                chunk = []
+        if chunk:
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
     return target
