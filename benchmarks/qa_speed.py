@@ -103,15 +103,21 @@ def ensure_medspacy_venv() -> tuple[Path | None, str]:
     return python, ""
 
 
+def _medspacy_files(folder: Path, texts: list[str]) -> tuple[Path, Path]:
+    """The medspaCy script and the texts it reads, written into ``folder``."""
+    data = folder / "texts.json"
+    data.write_text(json.dumps(texts), encoding="utf-8")
+    script = folder / "run_medspacy.py"
+    script.write_text(MEDSPACY_SCRIPT, encoding="utf-8")
+    return script, data
+
+
 def medspacy_rate(texts: list[str], repeat: int) -> tuple[float | None, str]:
     python, why = ensure_medspacy_venv()
     if python is None:
         return None, why
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "texts.json"
-        data.write_text(json.dumps(texts), encoding="utf-8")
-        script = Path(tmp) / "run_medspacy.py"
-        script.write_text(MEDSPACY_SCRIPT, encoding="utf-8")
+        script, data = _medspacy_files(Path(tmp), texts)
         out = subprocess.run(
             [str(python), str(script), str(data), str(repeat)], capture_output=True, text=True
         )
@@ -127,10 +133,7 @@ def medspacy_process_rate(texts: list[str]) -> tuple[float | None, str]:
     if python is None:
         return None, why
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "texts.json"
-        data.write_text(json.dumps(texts), encoding="utf-8")
-        script = Path(tmp) / "run_medspacy.py"
-        script.write_text(MEDSPACY_SCRIPT, encoding="utf-8")
+        script, data = _medspacy_files(Path(tmp), texts)
         start = time.perf_counter()
         out = subprocess.run([str(python), str(script), str(data), "0"], capture_output=True)
         elapsed = time.perf_counter() - start
