@@ -22,6 +22,7 @@ import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -145,26 +146,24 @@ _LOADED: dict[str, Any] = {}
 #: Whisper's mel features: 100 frames a second, one every 160 samples
 _HOP = 160
 _FRAMES_PER_S = SAMPLE_RATE / _HOP
-_DEFAULTS: dict[str, Any] = {}
 
 
-def _transcribe_defaults(model: Any) -> dict[str, Any]:
+@cache
+def _transcribe_defaults() -> dict[str, Any]:
     """faster-whisper's own defaults for every field of ``TranscriptionOptions`` (taken from
     ``WhisperModel.transcribe``'s signature, so a short-window decode matches a normal one)."""
-    if not _DEFAULTS:
-        import dataclasses
-        import inspect
+    import dataclasses
+    import inspect
 
-        from faster_whisper.transcribe import TranscriptionOptions
+    from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import TranscriptionOptions
 
-        params = inspect.signature(model.transcribe).parameters
-        found = {
-            f.name: params[f.name].default
-            for f in dataclasses.fields(TranscriptionOptions)
-            if f.name in params and params[f.name].default is not inspect.Parameter.empty
-        }
-        _DEFAULTS.update(found)
-    return _DEFAULTS
+    params = inspect.signature(WhisperModel.transcribe).parameters
+    return {
+        f.name: params[f.name].default
+        for f in dataclasses.fields(TranscriptionOptions)
+        if f.name in params and params[f.name].default is not inspect.Parameter.empty
+    }
 
 
 def speech_regions(audio: np.ndarray, *, min_silence_ms: int = 500) -> list[tuple[int, int]]:
@@ -407,7 +406,7 @@ class WhisperTranscriber:
             model.get_prompt(tokenizer, said, without_timestamps=True, hotwords=hotwords or None)
         )
         cap = min(room, int(24 + 12 * audio.size / SAMPLE_RATE), opts.max_new_tokens or room)
-        values = dict(_transcribe_defaults(model))
+        values = dict(_transcribe_defaults())
         values.update(
             **self._settings(prompt, hotwords),
             temperatures=list(opts.temperatures),
