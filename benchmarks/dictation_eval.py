@@ -248,6 +248,23 @@ def score_sides(score: Score, ref: str, hyp: str, flagged: set[str] | None) -> b
     return False
 
 
+def window_options(options: TranscriberOptions, spec: str) -> TranscriberOptions:
+    """``options`` with the encoder windows of ``spec``: ``MAX`` or ``MIN-MAX`` seconds."""
+    low, _, high = spec.rpartition("-")
+    longest = float(high)
+    shortest = float(low) if low else min(options.min_window_s, longest)
+    return dataclasses.replace(options, window_s=longest, min_window_s=shortest)
+
+
+def pause_options(options: SegmenterOptions, spec: str) -> SegmenterOptions:
+    """``options`` with the pauses of ``spec``: ``PAUSE`` or ``PAUSE/BRIEF`` milliseconds."""
+    pause, _, brief = spec.partition("/")
+    full = int(pause)
+    return dataclasses.replace(
+        options, pause_ms=full, brief_pause_ms=int(brief) if brief else min(full, 96)
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -277,6 +294,13 @@ def main(argv: list[str]) -> int:
         help="encoder window in seconds for short audio (default: TranscriberOptions' own)",
     )
     parser.add_argument(
+        "--min-window-s",
+        type=float,
+        default=None,
+        help="shortest encoder window in seconds (default: TranscriberOptions' own; equal to "
+        "--window-s for one fixed window)",
+    )
+    parser.add_argument(
         "--pause-ms",
         type=int,
         default=None,
@@ -286,13 +310,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--latency-pauses",
         default="",
-        help="comma-separated --pause-ms values to compare in the replay, like --latency-windows",
+        help="comma-separated pauses to compare in the replay, like --latency-windows: PAUSE or "
+        "PAUSE/BRIEF milliseconds (SegmenterOptions.pause_ms and brief_pause_ms)",
     )
     parser.add_argument(
         "--latency-windows",
         default="",
         help="comma-separated encoder windows to compare in the replay, clip by clip in "
-        "alternating order (e.g. 30,20); default: only --window-s",
+        "alternating order: MAX or MIN-MAX seconds (e.g. 20-20,20 compares one fixed 20 s "
+        "window with windows fitted from 10 to 20 s); default: only --window-s",
     )
     args = parser.parse_args(argv)
     if not DATA.exists():
@@ -307,6 +333,8 @@ def main(argv: list[str]) -> int:
     terms = load_terms()
 
     window = {} if args.window_s is None else {"window_s": args.window_s}
+    if args.min_window_s is not None:
+        window["min_window_s"] = args.min_window_s
     transcriber = load_transcriber(
         TranscriberOptions(beam_size=args.beam_size, cpu_threads=2, **window)
     )
@@ -314,7 +342,9 @@ def main(argv: list[str]) -> int:
     model = transcriber.model
     spec = load_template("chest_xr")
     pipeline = build_pipeline(spec=spec, model_folder=transcriber.resolved.location)
-    seg_opts = SegmenterOptions(**({} if args.pause_ms is None else {"pause_ms": args.pause_ms}))
+    seg_opts = SegmenterOptions()
+    if args.pause_ms is not None:
+        seg_opts = pause_options(seg_opts, str(args.pause_ms))
     hangover = seg_opts.min_silence_ms / 1000
 
     scores = {
@@ -389,13 +419,14 @@ def main(argv: list[str]) -> int:
     # (VAD segmenter, partial hypotheses, committed pieces / speculative final decode); with
     # several encoder windows, each clip is replayed once per window, in alternating order, so
     # machine load falls on all of them alike
-    windows = [float(w) for w in args.latency_windows.split(",") if w.strip()] or [
-        transcriber.options.window_s
+    opts = transcriber.options
+    windows = [w.strip() for w in args.latency_windows.split(",") if w.strip()] or [
+        f"{opts.min_window_s:g}-{opts.window_s:g}"
     ]
-    engines = {
-        w: load_transcriber(dataclasses.replace(transcriber.options, window_s=w)) for w in windows
-    }
-    pauses = [int(p) for p in args.latency_pauses.split(",") if p.strip()] or [seg_opts.pause_ms]
+    engines = {w: load_transcriber(window_options(opts, w)) for w in windows}
+    pauses = [p.strip() for p in args.latency_pauses.split(",") if p.strip()] or [
+        f"{seg_opts.pause_ms}/{seg_opts.brief_pause_ms}"
+    ]
     setups = [(w, p) for w in windows for p in pauses]
     replays = {setup: Replay() for setup in setups}
     pad = seg_opts.speech_pad_ms / 1000
@@ -412,7 +443,7 @@ def main(argv: list[str]) -> int:
             engine = engines[w]
             live = LiveRecognizer(
                 engine,
-                segmenter=UtteranceSegmenter(dataclasses.replace(seg_opts, pause_ms=pause)),
+                segmenter=UtteranceSegmenter(pause_options(seg_opts, pause)),
                 prompt=pipeline.prompt,
                 partials=not args.no_partials,
                 partial_transcriber=engine.for_partials(),
@@ -433,7 +464,10 @@ def main(argv: list[str]) -> int:
             rep.edits += e
             rep.words += n
     # the headline is the default set-up (the encoder window and pause users get)
-    default = (transcriber.options.window_s, seg_opts.pause_ms)
+    default = (
+        f"{opts.min_window_s:g}-{opts.window_s:g}",
+        f"{seg_opts.pause_ms}/{seg_opts.brief_pause_ms}",
+    )
     rep = replays.get(default, replays[setups[0]])
     latencies = rep.latencies
     pct = rep.pct
@@ -442,7 +476,7 @@ def main(argv: list[str]) -> int:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         for (w, pause), r in replays.items():
             print(
-                f"end-of-utterance latency ({w:g} s encoder window, {pause} ms pauses commit), "
+                f"end-of-utterance latency ({w} s encoder window, {pause} ms pauses/brief pauses commit), "
                 f"real-time replay of "
                 f"{len(replay)} held-out clips ({len(r.latencies)} utterances, {r.speculative} "
                 f"decoded ahead): p50 {r.pct(0.5):.2f} s, p95 {r.pct(0.95):.2f} s, max "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -139,6 +141,38 @@ def test_live_recognizer_commits_speech_before_pauses_and_decodes_only_the_tail(
     assert any(f"{pieces[-2]:.2f} s." in p for p in prompts if p)
 
 
+def test_speech_with_no_pause_is_committed_at_a_brief_pause() -> None:
+    # five short sentences run together with only brief gaps (a fast speaker): no pause of
+    # pause_ms anywhere in 5 s of speech
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    said = list(UtteranceSegmenter().segments(ArraySource(audio).blocks()))
+    pad, keep = 4000, 400  # the segmenter's 250 ms of padding; 25 ms of it kept either side
+    parts, gaps, at = [np.zeros(16000, np.float32)], [], 16000
+    for utterance in (said[0], said[2], said[3], said[4], said[0]):
+        speech = utterance.audio[pad - keep : utterance.audio.size - pad + keep]
+        parts += [speech, np.zeros(960, np.float32)]  # 60 ms between sentences
+        at += speech.size + 960
+        gaps.append((at - 480) / 16000)
+    run = np.concatenate([*parts, np.zeros(16000, np.float32)])
+
+    def final(**options: float) -> Any:
+        fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
+        live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), partials=False, **options)
+        (only,) = [e for e in live.run(ArraySource(run).blocks()) if not isinstance(e, Partial)]
+        return only
+
+    def cuts(done: Any) -> list[float]:
+        pieces = _pieces(done.transcript.text)
+        assert sum(pieces) == pytest.approx(done.utterance.duration, abs=0.01 * len(pieces))
+        return list(np.cumsum(pieces)[:-1] + done.utterance.start)
+
+    # never a long run: only a real pause would cut, so the speech is decoded whole
+    assert all(c > gaps[-1] for c in cuts(final(long_run_s=60.0)))
+    # by default, after long_run_s of speech a brief pause will do: a cut between sentences
+    inside = [c for c in cuts(final()) if c < gaps[-1]]
+    assert inside and all(min(abs(c - g) for g in gaps) < 0.1 for c in inside)
+
+
 def test_committed_pieces_are_shown_as_partials_before_the_final() -> None:
     audio = load_audio(EXAMPLES / "cxr_dictation.flac")
     main = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
@@ -183,7 +217,7 @@ def test_committed_pieces_join_into_one_transcript_with_utterance_times() -> Non
 
 @pytest.mark.slow
 def test_a_short_encoder_window_hears_the_same_words(whisper, chest_pipeline) -> None:
-    short = load_transcriber(dataclasses.replace(whisper.options, window_s=15))
+    short = load_transcriber(dataclasses.replace(whisper.options, window_s=15, min_window_s=None))
     pieces = recognise(
         load_audio(EXAMPLES / "measurements.flac"), short, prompt=chest_pipeline.prompt
     )
@@ -206,7 +240,7 @@ def test_a_short_encoder_window_hears_the_same_words(whisper, chest_pipeline) ->
 def test_audio_longer_than_the_short_window_is_decoded_in_whisper_30_s_window(
     whisper, chest_pipeline
 ) -> None:
-    short = load_transcriber(dataclasses.replace(whisper.options, window_s=10))
+    short = load_transcriber(dataclasses.replace(whisper.options, window_s=10, min_window_s=None))
     spine = load_audio(EXAMPLES / "spine.flac")
     twice = np.concatenate([spine, spine])  # 12.4 s: more than the 10 s window holds
     transcript = short.transcribe(twice, prompt=chest_pipeline.prompt)
@@ -214,6 +248,40 @@ def test_audio_longer_than_the_short_window_is_decoded_in_whisper_30_s_window(
     text = chest_pipeline.process(transcript.text, transcript.words).text
     # both sayings of the sentence, each once: no words lost or repeated at the window's end
     assert text.count("L4-5") == 2 and text.lower().count("mild narrowing") == 2
+
+
+@pytest.mark.slow
+def test_the_encoder_window_is_fitted_to_the_audio(whisper, chest_pipeline) -> None:
+    spine = load_audio(EXAMPLES / "spine.flac")  # 6.2 s
+    longer = np.concatenate([spine, load_audio(EXAMPLES / "measurements.flac")])
+    room = math.ceil(longer.size / 16000 + 2 * 0.3 + 3)  # padding either side, 3 s after
+    assert 15 < room < 20
+    fitted = load_transcriber(dataclasses.replace(whisper.options, min_window_s=15))
+    # short audio: the shortest window; longer: the audio with 3 s of room after it
+    assert fitted.transcribe(spine, prompt=chest_pipeline.prompt).info["window_s"] == 15
+    said = fitted.transcribe(longer, prompt=chest_pipeline.prompt)
+    assert said.info["window_s"] == room
+    text = chest_pipeline.process(said.text, said.words).text
+    assert text.count("L4-5") == 1 and "3.2 x 2 cm" in text
+    # by default the final text has one fixed window: min_window_s is window_s
+    assert whisper.options.min_window_s == whisper.options.window_s == 20
+    assert whisper.transcribe(spine, prompt=chest_pipeline.prompt).info["window_s"] == 20
+    # quick partial hypotheses take the shortest window there is and still hear the words
+    quick = whisper.for_partials().transcribe(spine, prompt=chest_pipeline.prompt)
+    assert quick.info["window_s"] == 10
+    assert "L4-5" in chest_pipeline.process(quick.text, quick.words).text
+
+
+def test_a_decoder_loop_is_recognised_whole_or_after_the_real_words() -> None:
+    from reporting.asr.engine import _looped
+
+    assert _looped("No effusion seen. No effusion seen. No effusion seen. No effusion")
+    said = "Disc protrusion at L45. Mild narrowing at L51."
+    assert not _looped(said)
+    assert _looped(said + " Disc protrusion at L45." * 3)
+    # a phrase said twice is dictation ("in the interval, the interval"), not a loop
+    assert not _looped(said + " Disc protrusion at L45." * 2)
+    assert not _looped("In the interval, the interval, there has been development of nodules.")
 
 
 def test_the_encoder_window_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,6 +304,14 @@ def test_the_encoder_window_is_validated(tmp_path: Path, monkeypatch: pytest.Mon
     config.write_text("[asr]\nwindow_s = 3\n")
     with pytest.raises(ConfigError, match=r"config\.toml: \[asr\] window_s"):
         options_from_config()
+    # the shortest window lies between 10 s and the longest (the longest unless set)
+    assert TranscriberOptions(window_s=20, min_window_s=20).min_window_s == 20
+    assert TranscriberOptions(window_s=12).min_window_s == 12
+    for bad_min in (5, 25):
+        with pytest.raises(ASRError, match=r"min_window_s .* between 10 seconds and window_s"):
+            TranscriberOptions(window_s=20, min_window_s=bad_min)
+    config.write_text("[asr]\nwindow_s = 30\nmin_window_s = 12\n")
+    assert options_from_config().min_window_s == 12
 
 
 def _two_sentences_one_pause() -> tuple[np.ndarray, float]:

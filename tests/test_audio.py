@@ -123,6 +123,15 @@ def test_pauses_inside_an_utterance_are_quiet_places_to_cut() -> None:
         finer.push(block)
         more.update(finer.pauses)
     assert len(more) >= len(seen)
+    # brief pauses are every quiet stretch of at least brief_pause_ms: the pauses and more
+    brief: set[int] = set()
+    full: set[int] = set()
+    seg = UtteranceSegmenter(SegmenterOptions(min_silence_ms=3000, max_utterance_s=60))
+    for block in ArraySource(audio).blocks():
+        seg.push(block)
+        brief.update(seg.brief_pauses)
+        full.update(seg.pauses)
+    assert full == seen and full <= brief
 
 
 def test_silence_and_noise_give_no_utterance() -> None:
@@ -151,6 +160,10 @@ def test_long_speech_is_cut_and_push_to_talk_release_ends_an_utterance() -> None
 def test_segmenter_options_are_validated() -> None:
     with pytest.raises(AudioError):
         SegmenterOptions(threshold=1.5)
+    with pytest.raises(AudioError, match="brief_pause_ms"):
+        SegmenterOptions(pause_ms=100, brief_pause_ms=150)
+    with pytest.raises(AudioError, match="brief_pause_ms"):
+        SegmenterOptions(brief_pause_ms=0)
     with pytest.raises(AudioError):
         MicrophoneSource(mode="shout")  # type: ignore[arg-type]
 

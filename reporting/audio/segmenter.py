@@ -51,12 +51,20 @@ class SegmenterOptions:
     #: a quiet stretch at least this long inside an utterance is a pause: the live recogniser
     #: may decode the speech before it while the speaker goes on
     pause_ms: int = 200
+    #: a shorter quiet stretch (at least this long) is a brief pause: a place to cut only in
+    #: speech that has gone on without a pause (see ``LiveRecognizer.long_run_s``)
+    brief_pause_ms: int = 64
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise AudioError(f"VAD threshold must be between 0 and 1, not {self.threshold}")
         if self.max_utterance_s <= 1.0:
             raise AudioError("max_utterance_s must be more than one second")
+        if not 0 < self.brief_pause_ms <= self.pause_ms:
+            raise AudioError(
+                f"brief_pause_ms must be more than 0 and at most pause_ms ({self.pause_ms}), "
+                f"not {self.brief_pause_ms}"
+            )
 
 
 class StreamingVad:
@@ -135,14 +143,20 @@ class UtteranceSegmenter:
         self._count = 0
         self._pending = np.zeros(0, dtype=np.float32)
         self._quiet_at = 0
-        self._pauses: list[int] = []
+        self._pauses: list[tuple[int, bool]] = []  # (middle sample, at least pause_ms)
 
     @property
     def pauses(self) -> tuple[int, ...]:
         """Sample offsets (in the utterance in progress) of the middle of each pause of at least
         ``pause_ms`` after which speech went on: places the audio can be cut without cutting a
         word."""
-        return tuple(self._pauses) if self._speaking else ()
+        return tuple(at for at, full in self._pauses if full) if self._speaking else ()
+
+    @property
+    def brief_pauses(self) -> tuple[int, ...]:
+        """Like :attr:`pauses`, for every quiet stretch of at least ``brief_pause_ms``
+        (pauses included): places to cut when speech runs on with no pause."""
+        return tuple(at for at, _ in self._pauses) if self._speaking else ()
 
     @property
     def speaking(self) -> bool:
@@ -183,6 +197,7 @@ class UtteranceSegmenter:
         min_speech = max(1, int(opts.min_speech_ms * SAMPLE_RATE / 1000 / WINDOW))
         min_silence = max(1, int(opts.min_silence_ms * SAMPLE_RATE / 1000 / WINDOW))
         min_pause = max(1, int(opts.pause_ms * SAMPLE_RATE / 1000 / WINDOW))
+        min_brief = max(1, int(opts.brief_pause_ms * SAMPLE_RATE / 1000 / WINDOW))
         max_len = int(opts.max_utterance_s * SAMPLE_RATE)
         for i, prob in enumerate(probs):
             window = data[i * WINDOW : (i + 1) * WINDOW]
@@ -204,9 +219,10 @@ class UtteranceSegmenter:
                 self._silence_run += 1
                 self._quiet_at = length
             elif prob >= opts.threshold:
-                if self._silence_run >= min_pause:
+                if self._silence_run >= min_brief:
                     quiet = self._silence_run * WINDOW
-                    self._pauses.append(length - WINDOW - quiet + quiet // 2)
+                    middle = length - WINDOW - quiet + quiet // 2
+                    self._pauses.append((middle, self._silence_run >= min_pause))
                 self._silence_run = 0
             if self._silence_run >= min_silence:
                 keep = length - (self._silence_run * WINDOW) + self._pad
@@ -296,7 +312,9 @@ class LiveRecognizer:
     (see :attr:`UtteranceSegmenter.pauses`) is decoded with the main transcriber as soon as the
     worker is free and at least ``min_chunk_s`` of new speech lies before the pause; that text is
     committed, so at the end of the utterance only the speech after the last committed pause is
-    left to decode (with the committed text as the decoder's prompt).  The final transcript is the
+    left to decode (with the committed text as the decoder's prompt).  When ``long_run_s`` of
+    speech has gone by with no such pause, a brief pause (``brief_pause_ms``, e.g. between two
+    sentences of a fast speaker) is used instead.  The final transcript is the
     committed pieces and that tail joined, word times relative to the whole utterance.
 
     As soon as a silence reaches the segment padding, the speech up to it is committed too (the
@@ -327,6 +345,7 @@ class LiveRecognizer:
         partial_transcriber: _Transcribes | None = None,
         commit: bool | None = None,
         min_chunk_s: float = 2.0,
+        long_run_s: float = 4.0,
     ) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -339,6 +358,7 @@ class LiveRecognizer:
         self.speculate = speculate
         self.commit = speculate if commit is None else commit
         self.min_chunk_s = min_chunk_s
+        self.long_run_s = long_run_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
         self._last_partial = 0
         self._partial_job: tuple[int, Future[Any]] | None = None
@@ -418,6 +438,12 @@ class LiveRecognizer:
             if self.commit:
                 min_chunk = int(self.min_chunk_s * SAMPLE_RATE)
                 cuts = [p for p in seg.pauses if p - start >= min_chunk and p <= audio.size]
+                if not cuts and audio.size - start >= self.long_run_s * SAMPLE_RATE:
+                    # speech running on with no pause: a brief one will do, or the whole run
+                    # would be left to decode after the speaker stops
+                    cuts = [
+                        p for p in seg.brief_pauses if p - start >= min_chunk and p <= audio.size
+                    ]
                 if cuts:
                     futures = [f for _, _, f in self._chunks]
                     job = self._decode(audio[start : cuts[-1]], after=futures)
