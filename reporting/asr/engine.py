@@ -64,8 +64,11 @@ class TranscriberOptions:
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     min_rms: float = 1e-3
-    #: decoding temperatures tried in turn when a result looks wrong (faster-whisper's fallback)
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    #: decoding temperatures tried in turn when a result looks wrong (faster-whisper's
+    #: fallback).  Greedy/beam search at 0 only: on 72 dictation clips the fallback changed no
+    #: word, but a short live piece that sounds garbled can be decoded six times over (a 4.6 s
+    #: wait for one utterance's text); loops are caught by our own guards instead.
+    temperatures: tuple[float, ...] = (0.0,)
     #: cap on generated tokens (None: the model's limit); bounds the cost of a runaway decode
     max_new_tokens: int | None = None
     #: encoder window (seconds) for audio that fits in it (10 to 30).  Whisper's own window is
@@ -116,9 +119,9 @@ _KIND_NAMES = {(str,): "a string", (int,): "an integer", (int, float): "a number
 
 def options_from_config(**overrides: Any) -> TranscriberOptions:
     """Options from the ``[asr]`` table of ``~/.config/reporting/config.toml`` (keys: model,
-    device, compute_type, cpu_threads, beam_size, language, window_s, min_window_s), then ``overrides`` that
-    are not None.  Unknown keys, wrong types and bad values are :class:`ConfigError` naming the
-    file and key."""
+    device, compute_type, cpu_threads, beam_size, language, window_s, min_window_s), then
+    ``overrides`` that are not None.  Unknown keys, wrong types and bad values are
+    :class:`ConfigError` naming the file and key."""
     import tomllib
 
     from reporting.resources import user_config_dir

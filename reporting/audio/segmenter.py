@@ -314,8 +314,8 @@ class LiveRecognizer:
     committed, so at the end of the utterance only the speech after the last committed pause is
     left to decode (with the committed text as the decoder's prompt).  When ``long_run_s`` of
     speech has gone by with no such pause, a brief pause (``brief_pause_ms``, e.g. between two
-    sentences of a fast speaker) is used instead.  The final transcript is the
-    committed pieces and that tail joined, word times relative to the whole utterance.
+    sentences of a fast speaker) is used instead.  The final transcript is the committed
+    pieces and that tail joined, word times relative to the whole utterance.
 
     As soon as a silence reaches the segment padding, the speech up to it is committed too (the
     pieces are cut inside pauses, never inside a word): if the silence goes on to end the
@@ -326,11 +326,12 @@ class LiveRecognizer:
     ``partial_every`` seconds of new speech (at least ``min_chunk_s`` when committing; skipped
     while the worker is busy, and spaced out to twice the last partial's decoding time on a
     slow machine: partials never queue up).
-    ``partial_transcriber`` (default: ``transcriber``) may be a cheaper set-up for the
-    hypotheses, e.g. :meth:`WhisperTranscriber.for_partials`.  ``commit=False`` decodes each
-    utterance whole (speculatively from the padding of the closing silence, dropped if speech
-    resumes); by default it follows ``speculate`` (both are decodes ahead of
-    the end of the utterance, which a scripted transcriber must not see).
+    ``partial_transcriber`` is the set-up for the hypotheses (default: the transcriber's
+    ``for_partials()`` when it has one, e.g. :meth:`WhisperTranscriber.for_partials`, else the
+    transcriber itself).  ``commit=False`` decodes each utterance whole (speculatively from
+    the padding of the closing silence, dropped if speech resumes); by default it follows
+    ``speculate`` (both are decodes ahead of the end of the utterance, which a scripted
+    transcriber must not see).
     """
 
     def __init__(
@@ -350,7 +351,8 @@ class LiveRecognizer:
         from concurrent.futures import ThreadPoolExecutor
 
         self.transcriber = transcriber
-        self.partial_transcriber = partial_transcriber or transcriber
+        quick = getattr(transcriber, "for_partials", None)
+        self.partial_transcriber = partial_transcriber or (quick() if quick else transcriber)
         self.segmenter = segmenter or UtteranceSegmenter()
         self._prompt = prompt
         self.partial_every = partial_every
