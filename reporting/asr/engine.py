@@ -56,6 +56,10 @@ class TranscriberOptions:
     device: str = "cpu"
     compute_type: str = "int8"
     cpu_threads: int = 2
+    #: faster-whisper's 5.  A beam of 3 was as accurate on held-out dictation (WER 0.107 vs
+    #: 0.118, same term recall) and met the latency target (p95 1.33-1.45 s against 1.66 s),
+    #: but wrote the example dictation's "small left ... disease period" as "Small-left ...
+    #: disease buried"; set ``beam_size = 3`` in ``[asr]`` to trade that risk for speed.
     beam_size: int = 5
     language: str = "en"
     word_timestamps: bool = True
