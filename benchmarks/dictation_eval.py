@@ -324,8 +324,8 @@ def main(argv: list[str]) -> int:
         "--latency-windows",
         default="",
         help="comma-separated encoder windows to compare in the replay, clip by clip in "
-        "alternating order: MAX or MIN-MAX seconds (e.g. 20-20,20 compares one fixed 20 s "
-        "window with windows fitted from 10 to 20 s); default: only --window-s",
+        "alternating order: MAX or MIN-MAX seconds (e.g. 20-20,15-20 compares one fixed 20 s "
+        "window with windows fitted from 15 to 20 s); default: only --window-s",
     )
     args = parser.parse_args(argv)
     if not DATA.exists():
