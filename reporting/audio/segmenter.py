@@ -438,14 +438,16 @@ class LiveRecognizer:
             audio = seg.current_audio()
             start = self.committed
             if self.commit:
-                min_chunk = int(self.min_chunk_s * SAMPLE_RATE)
-                cuts = [p for p in seg.pauses if p - start >= min_chunk and p <= audio.size]
+                earliest = start + int(self.min_chunk_s * SAMPLE_RATE)
+
+                def usable(points: tuple[int, ...]) -> list[int]:
+                    return [p for p in points if earliest <= p <= audio.size]
+
+                cuts = usable(seg.pauses)
                 if not cuts and audio.size - start >= self.long_run_s * SAMPLE_RATE:
                     # speech running on with no pause: a brief one will do, or the whole run
                     # would be left to decode after the speaker stops
-                    cuts = [
-                        p for p in seg.brief_pauses if p - start >= min_chunk and p <= audio.size
-                    ]
+                    cuts = usable(seg.brief_pauses)
                 if cuts:
                     futures = [f for _, _, f in self._chunks]
                     job = self._decode(audio[start : cuts[-1]], after=futures)
