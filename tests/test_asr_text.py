@@ -197,7 +197,9 @@ def test_each_template_prompts_with_a_passage_of_its_own() -> None:
     prompts = {spec.id: build_pipeline(spec=spec).prompt for spec in list_templates()}
     chest = prompts["chest_xr"]
     assert "cardiomediastinal silhouette" in chest and "pleural effusion" in chest
-    assert chest.rstrip().endswith(".") and ", ," not in chest
+    # every passage ends the way a radiologist closes a sentence aloud: without it the decoder
+    # heard a final spoken "period" as "buried" or "varied"
+    assert all(p.endswith(" period") for p in prompts.values()) and ", ," not in chest
     assert "menisci" in prompts["mr_knee"] and "hydronephrosis" in prompts["us_renal"]
     assert len(set(prompts.values())) == len(prompts)  # no template falls back to another's
     assert all(len(p.split()) <= 120 for p in prompts.values())
@@ -229,7 +231,8 @@ def test_template_terms_join_the_vocabulary(corrector) -> None:
     spec = load_template("chest_xr")
     terms = template_terms(spec)
     assert "Heart and mediastinum" in terms and "pneumothorax" in terms
-    assert "pneumothorax" in load_vocabulary().prompt(modality="CR", template_terms=terms).lower()
+    prompt = load_vocabulary().prompt(modality="CR", template_terms=terms)
+    assert "pneumothorax" in prompt.lower() and prompt.endswith(" period")
 
 
 # ------------------------------------------------------------------ grammar

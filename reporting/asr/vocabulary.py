@@ -72,15 +72,17 @@ class Vocabulary:
         self, *, modality: str = "", template_terms: tuple[str, ...] = (), template: str = ""
     ) -> str:
         """The decoder's initial prompt: the template's passage when it has one (the speech
-        model follows a well-punctuated passage in the report's style best), else the
-        modality's sentence plus some template terms."""
+        model follows a well-punctuated passage in the report's style best), else some
+        template terms and then the modality's sentences.  The passage comes last: it ends
+        with a spoken "period", so the decoder expects spoken punctuation at the end of what
+        is dictated next."""
         if template in self.template_prompts:
             return self.template_prompts[template]
         base = self.prompts.get(modality.upper()) or self.prompts.get("default", "")
         extra = [t for t in template_terms if t.lower() not in base.lower()][
             : self.prompt_max_terms
         ]
-        return f"{base} {', '.join(extra)}." if extra else base
+        return f"{', '.join(extra)}. {base}" if extra else base
 
     def hotwords(self, *, template_terms: tuple[str, ...] = ()) -> str:
         """Hotwords for faster-whisper (used when no prompt is given)."""
