@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 #: Whisper's encoder window (seconds) and the shortest window we allow in its place
 _WHISPER_S = 30.0
 _MIN_WINDOW_S = 10.0
+#: the shortest encoder window final text uses by default (see ``TranscriberOptions.min_window_s``)
+_DEFAULT_MIN_WINDOW_S = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +59,9 @@ class TranscriberOptions:
     compute_type: str = "int8"
     cpu_threads: int = 2
     #: faster-whisper's 5.  A beam of 3 was as accurate on held-out dictation (WER 0.107 vs
-    #: 0.118, same term recall) and met the latency target (p95 1.33-1.45 s against 1.66 s),
-    #: but wrote the example dictation's "small left ... disease period" as "Small-left ...
-    #: disease buried"; set ``beam_size = 3`` in ``[asr]`` to trade that risk for speed.
+    #: 0.118, same term recall) and faster, but it writes the example dictation's "small left
+    #: pleural effusion. no acute disease period" as "Small-left pleural effusion, no acute
+    #: disease."; set ``beam_size = 3`` in ``[asr]`` to trade that risk for speed.
     beam_size: int = 5
     language: str = "en"
     word_timestamps: bool = True
@@ -81,13 +83,14 @@ class TranscriberOptions:
     #: as 30 s and was as accurate on held-out dictation.  Longer audio is decoded in 30 s
     #: windows; 30 keeps Whisper's behaviour for all audio.
     window_s: float = 20.0
-    #: shortest encoder window (10 to ``window_s``; None: ``window_s``, one fixed window).
+    #: shortest encoder window (10 to ``window_s``; None: 15 s, or ``window_s`` when that is
+    #: shorter; equal to ``window_s`` for one fixed window).
     #: Audio is encoded in the shortest window from this up to ``window_s`` that holds it with
     #: ``_WINDOW_ROOM_S`` of silence after it, so a short utterance costs a shorter encode (and
-    #: cross-attention per token).  On held-out dictation 15 s was as accurate as 20 s overall
-    #: and cut end-of-utterance latency (p95 1.77 -> 1.53 s), but it turned one spoken
-    #: "period" of the example dictation into "buried": final text keeps the fixed window by
-    #: default, quick partial hypotheses use 10 s (see :meth:`WhisperTranscriber.for_partials`).
+    #: cross-attention per token).  On held-out dictation, 15 s windows against one fixed 20 s
+    #: window: WER 0.110 vs 0.119, same term recall, end-of-utterance latency p95 1.30 vs
+    #: 1.57 s (same-run replay).  10 s windows garbled short utterances; quick partial
+    #: hypotheses use them anyway (see :meth:`WhisperTranscriber.for_partials`).
     min_window_s: float | None = None
 
     def __post_init__(self) -> None:
@@ -104,7 +107,7 @@ class TranscriberOptions:
             )
         shortest = self.min_window_s
         if shortest is None:
-            shortest = self.window_s
+            shortest = min(_DEFAULT_MIN_WINDOW_S, self.window_s)
             object.__setattr__(self, "min_window_s", shortest)
         if isinstance(shortest, bool) or not _MIN_WINDOW_S <= shortest <= self.window_s:
             raise ASRError(
