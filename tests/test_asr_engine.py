@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from reporting.asr import FakeTranscriber, Transcriber, build_pipeline, load_transcriber
-from reporting.audio import ArraySource, LiveRecognizer, Partial, UtteranceSegmenter, load_audio
+from reporting.audio import (
+    ArraySource,
+    Final,
+    LiveRecognizer,
+    Partial,
+    UtteranceSegmenter,
+    load_audio,
+)
 from reporting.dictation import recognise
 from reporting.templating import load_template
 
@@ -211,6 +218,48 @@ def test_committed_pieces_join_into_one_transcript_with_utterance_times() -> Non
     assert joined.words[4].probability == 0.5
     assert [(s.start, s.end) for s in joined.segments] == [(0.0, 2.0), (2.0, 3.0)]
     assert joined.duration == 3.0
+
+
+def test_a_piece_the_decoder_began_as_a_sentence_closes_the_one_before() -> None:
+    from reporting.asr import transcript_from_text
+    from reporting.audio import join_transcripts
+
+    def joined(*texts: str) -> tuple[str, list[str]]:
+        pieces = [(16000 * i, transcript_from_text(t, duration=1.0)) for i, t in enumerate(texts)]
+        out = join_transcripts(pieces, float(len(texts)))
+        return out.text, [w.word for w in out.words]
+
+    text, words = joined("Small left pleural effusion", "No acute disease.")
+    assert text == "Small left pleural effusion. No acute disease."
+    assert words[3] == "effusion." and words[-1] == "disease."
+    # a sentence going on after the cut, an acronym, "I" or a title: no full stop
+    assert joined("There is a small", "left pleural effusion.")[0] == (
+        "There is a small left pleural effusion."
+    )
+    assert joined("Compared with the prior", "CT of the chest.")[0] == (
+        "Compared with the prior CT of the chest."
+    )
+    assert joined("Findings were discussed with", "Dr. Okafor at 14:05.")[0] == (
+        "Findings were discussed with Dr. Okafor at 14:05."
+    )
+    assert joined("No effusion,", "No pneumothorax.")[0] == "No effusion, No pneumothorax."
+
+
+@pytest.mark.slow
+def test_live_dictation_in_real_time_gives_the_sentences_said(whisper, chest_pipeline) -> None:
+    """The TUI's path: the real model, pieces committed at pauses while the clip plays."""
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    live = LiveRecognizer(whisper, prompt=chest_pipeline.prompt)
+    said = [
+        chest_pipeline.process(e.transcript.text, e.transcript.words).text
+        for e in live.run(ArraySource(audio, realtime=True).blocks())
+        if isinstance(e, Final)
+    ]
+    assert said[1] == (
+        "There is a small left pleural effusion. No pneumothorax. "
+        "The cardiomediastinal silhouette is normal."
+    )
+    assert said[-1] == "Small left pleural effusion. No acute disease."
 
 
 # ---- the short encoder window (TranscriberOptions.window_s)

@@ -521,32 +521,67 @@ class LiveRecognizer:
         self._pool.shutdown(wait=True)
 
 
+#: a piece that starts with one of these, capitalised, does not start a sentence
+_NOT_SENTENCE_STARTS = frozenset(
+    {"I", "Dr", "Dr.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Prof"}
+)
+_CLOSED = (".", "?", "!", ":", ";", ",")
+
+
+def _starts_sentence(text: str) -> bool:
+    """Whether the decoder began ``text`` as a new sentence: a capitalised ordinary word (not
+    an acronym such as "CT", not "I" or a title before a name)."""
+    first = text.split(maxsplit=1)[0] if text else ""
+    return (
+        len(first) > 1
+        and first[0].isupper()
+        and first[1].islower()
+        and first not in _NOT_SENTENCE_STARTS
+    )
+
+
 def join_transcripts(pieces: Sequence[tuple[int, Any]], duration: float) -> Any:
     """One transcript from consecutive pieces of an utterance, each ``(start sample,
-    transcript)``: texts joined, word and segment times moved to the whole utterance."""
+    transcript)``: texts joined, word and segment times moved to the whole utterance.
+
+    Pieces are cut at pauses.  When the decoder began a piece as a new sentence but the piece
+    before it has no closing punctuation (the prompt teaches it to leave punctuation to the
+    speaker), a full stop closes the earlier piece: "effusion" + "No acute disease." gives
+    "effusion. No acute disease.", not "effusion No acute disease."."""
     from reporting.asr.types import Transcript
 
     words: list[Any] = []
     segments: list[Any] = []
     texts: list[str] = []
+
+    def moved(w: Any, shift: float) -> Any:
+        return dataclasses.replace(w, start=w.start + shift, end=w.end + shift)
+
     for start, part in pieces:
         shift = start / SAMPLE_RATE
         text = str(getattr(part, "text", "")).strip()
+        if text and texts and not texts[-1].endswith(_CLOSED) and _starts_sentence(text):
+            texts[-1] += "."
+            if words and not words[-1].word.endswith(_CLOSED):
+                words[-1] = dataclasses.replace(words[-1], word=words[-1].word + ".")
+            if segments:
+                last = segments[-1]
+                seg_words = last.words
+                if seg_words and not seg_words[-1].word.endswith(_CLOSED):
+                    tail = dataclasses.replace(seg_words[-1], word=seg_words[-1].word + ".")
+                    seg_words = (*seg_words[:-1], tail)
+                segments[-1] = dataclasses.replace(
+                    last, text=last.text.rstrip() + ".", words=seg_words
+                )
         if text:
             texts.append(text)
-        words += [
-            dataclasses.replace(w, start=w.start + shift, end=w.end + shift)
-            for w in getattr(part, "words", ())
-        ]
+        words += [moved(w, shift) for w in getattr(part, "words", ())]
         segments += [
             dataclasses.replace(
                 s,
                 start=s.start + shift,
                 end=s.end + shift,
-                words=tuple(
-                    dataclasses.replace(w, start=w.start + shift, end=w.end + shift)
-                    for w in s.words
-                ),
+                words=tuple(moved(w, shift) for w in s.words),
             )
             for s in getattr(part, "segments", ())
         ]
