@@ -169,6 +169,30 @@ def wer_counts(ref: str, hyp: str) -> tuple[int, int]:
     return Levenshtein.distance(r, h), len(r)
 
 
+def flag_counts(
+    ref: str, pieces: list[tuple[str, list[tuple[int, int]]]]
+) -> tuple[int, int, int, int]:
+    """(words written, flagged, wrong, flagged and wrong) for the processed text of each piece
+    with its flag spans.  A written word is wrong when the word alignment with the reference
+    substitutes or inserts it; words the recogniser dropped cannot be flagged and are not
+    counted."""
+    from rapidfuzz.distance import Levenshtein
+
+    hyp: list[str] = []
+    flagged: list[bool] = []
+    for text, spans in pieces:
+        for m in re.finditer(r"\S+", text):
+            for w in words(m.group(0)):
+                hyp.append(w)
+                flagged.append(any(a < m.end() and m.start() < b for a, b in spans))
+    bad = [False] * len(hyp)
+    for op in Levenshtein.editops(words(ref), hyp):
+        if op.tag in ("replace", "insert"):
+            bad[op.dest_pos] = True
+    both = sum(f and b for f, b in zip(flagged, bad, strict=True))
+    return len(hyp), sum(flagged), sum(bad), both
+
+
 def load_terms() -> list[str]:
     spec = load_template("chest_xr")
     terms = {t.lower() for topic in spec.required_topics for t in topic.terms}
@@ -202,6 +226,18 @@ class Score:
     seconds: float = 0.0
     audio: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    # doubtful-word flags: words written, words flagged, words wrong, flagged words that were wrong
+    hyp_words: int = 0
+    flagged: int = 0
+    wrong: int = 0
+    flagged_wrong: int = 0
+
+    def flag_row(self) -> dict[str, float]:
+        return {
+            "flags_per_100_words": 100 * self.flagged / max(1, self.hyp_words),
+            "flag_precision": self.flagged_wrong / max(1, self.flagged),
+            "wrong_words_flagged": self.flagged_wrong / max(1, self.wrong),
+        }
 
     def row(self) -> dict[str, float]:
         lat = sorted(self.latencies)
@@ -376,11 +412,13 @@ def main(argv: list[str]) -> int:
             audio, transcriber, prompt=pipeline.prompt, segmenter=UtteranceSegmenter(seg_opts)
         )
         texts, flag_reasons, lat = [], set(), []
+        flag_spans: list[tuple[str, list[tuple[int, int]]]] = []
         for piece in pieces:
             t0 = time.perf_counter()
             processed = pipeline.process(piece.transcript.text, piece.transcript.words)
             texts.append(processed.text)
             flag_reasons |= {f.reason for f in processed.flags}
+            flag_spans.append((processed.text, [(f.start, f.end) for f in processed.flags]))
             lat.append(hangover + piece.seconds + (time.perf_counter() - t0))
         ours_text = " ".join(texts)
         ours_seconds = time.perf_counter() - started
@@ -401,6 +439,11 @@ def main(argv: list[str]) -> int:
             sides_ok = score_sides(sc, clip.text, hyp, flags)
             if system == "reporting":
                 sc.latencies.extend(lat if duration <= 15.5 else [])
+                n_hyp, n_flag, n_bad, n_both = flag_counts(clip.text, flag_spans)
+                sc.hyp_words += n_hyp
+                sc.flagged += n_flag
+                sc.wrong += n_bad
+                sc.flagged_wrong += n_both
                 if (e or not sides_ok) and (args.errors and clip.split == "tune"):
                     errors.append(
                         f"[{clip.key}]\n  ref: {clip.text}\n  hyp: {hyp}\n  raw: {' | '.join(p.transcript.text for p in pieces)}"
@@ -497,7 +540,17 @@ def main(argv: list[str]) -> int:
     table = {f"{system}/{split}": scores[(system, split)].row() for system, split in scores}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(
-        json.dumps({"table": table, "latencies": latencies, "clips": results}, indent=1)
+        json.dumps(
+            {
+                "table": table,
+                "flags": {
+                    split: scores[("reporting", split)].flag_row() for split in ("tune", "held_out")
+                },
+                "latencies": latencies,
+                "clips": results,
+            },
+            indent=1,
+        )
     )
     print(
         f"dictation_eval: {len(clips)} clips ({sum(c.split == 'tune' for c in clips)} tune voices, "
@@ -510,6 +563,15 @@ def main(argv: list[str]) -> int:
         print(
             f"{key:26s} {row['wer']:6.3f} {row['term_recall']:6.3f} {row['left_right']:6.3f} "
             f"{row['left_right_or_flagged']:8.3f} {row['rtf']:6.3f} {row['seconds']:7.1f}"
+        )
+    for split in ("tune", "held_out"):
+        sc = scores[("reporting", split)]
+        flags = sc.flag_row()
+        print(
+            f"doubtful-word flags, {split} voices: {flags['flags_per_100_words']:.1f} per 100 "
+            f"words written; {flags['flag_precision']:.2f} of flagged words were wrong; "
+            f"{flags['wrong_words_flagged']:.2f} of wrong words were flagged "
+            f"({sc.flagged_wrong}/{sc.wrong})"
         )
     print_replays()
     print(
