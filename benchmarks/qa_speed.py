@@ -147,8 +147,8 @@ def medspacy_process_rate(texts: list[str]) -> tuple[float | None, str]:
 def _installed_env() -> dict[str, str]:
     """The environment with bytecode caching on, as for an installed package.
 
-    This sandbox sets PYTHONDONTWRITEBYTECODE, so our editable package would be compiled from
-    source on every start while medspaCy's venv (compiled by pip) would not.
+    Some CI sandboxes set PYTHONDONTWRITEBYTECODE; then our editable package would be compiled
+    from source on every start while medspaCy's venv (compiled by pip) would not.
     """
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 

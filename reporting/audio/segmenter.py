@@ -523,7 +523,7 @@ class LiveRecognizer:
 
 #: a piece that starts with one of these, capitalised, does not start a sentence
 _NOT_SENTENCE_STARTS = frozenset(
-    {"I", "Dr", "Dr.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Prof"}
+    {"I", "Dr", "Dr.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Prof", "Prof."}
 )
 _CLOSED = (".", "?", "!", ":", ";", ",")
 
@@ -557,21 +557,21 @@ def join_transcripts(pieces: Sequence[tuple[int, Any]], duration: float) -> Any:
     def moved(w: Any, shift: float) -> Any:
         return dataclasses.replace(w, start=w.start + shift, end=w.end + shift)
 
+    def stopped(w: Any) -> Any:
+        return w if w.word.endswith(_CLOSED) else dataclasses.replace(w, word=w.word + ".")
+
     for start, part in pieces:
         shift = start / SAMPLE_RATE
         text = str(getattr(part, "text", "")).strip()
         if text and texts and not texts[-1].endswith(_CLOSED) and _starts_sentence(text):
             texts[-1] += "."
-            if words and not words[-1].word.endswith(_CLOSED):
-                words[-1] = dataclasses.replace(words[-1], word=words[-1].word + ".")
+            if words:
+                words[-1] = stopped(words[-1])
             if segments:
                 last = segments[-1]
-                seg_words = last.words
-                if seg_words and not seg_words[-1].word.endswith(_CLOSED):
-                    tail = dataclasses.replace(seg_words[-1], word=seg_words[-1].word + ".")
-                    seg_words = (*seg_words[:-1], tail)
+                closed = (*last.words[:-1], stopped(last.words[-1])) if last.words else ()
                 segments[-1] = dataclasses.replace(
-                    last, text=last.text.rstrip() + ".", words=seg_words
+                    last, text=last.text.rstrip() + ".", words=closed
                 )
         if text:
             texts.append(text)
