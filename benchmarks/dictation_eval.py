@@ -316,6 +316,12 @@ def main(argv: list[str]) -> int:
         "keeps faster-whisper's default",
     )
     parser.add_argument(
+        "--compute-type",
+        default=None,
+        help="CTranslate2 compute type of the model both systems use (default: "
+        "TranscriberOptions' own, int8), e.g. float32",
+    )
+    parser.add_argument(
         "--latency-clips", type=int, default=12, help="held-out clips replayed in real time"
     )
     parser.add_argument("--latency-only", action="store_true", help="only the real-time replay")
@@ -376,10 +382,12 @@ def main(argv: list[str]) -> int:
     terms = load_terms()
 
     window = {} if args.window_s is None else {"window_s": args.window_s}
-    beam = {} if args.beam_size is None else {"beam_size": args.beam_size}
+    decoding = {} if args.beam_size is None else {"beam_size": args.beam_size}
+    if args.compute_type is not None:
+        decoding["compute_type"] = args.compute_type
     if args.min_window_s is not None:
         window["min_window_s"] = args.min_window_s
-    transcriber = load_transcriber(TranscriberOptions(cpu_threads=2, **window, **beam))
+    transcriber = load_transcriber(TranscriberOptions(cpu_threads=2, **window, **decoding))
     transcriber.warm_up()
     model = transcriber.model
     spec = load_template("chest_xr")
