@@ -363,6 +363,12 @@ def main(argv: list[str]) -> int:
         "PAUSE/BRIEF milliseconds (SegmenterOptions.pause_ms and brief_pause_ms)",
     )
     parser.add_argument(
+        "--latency-pieces",
+        default="",
+        help="comma-separated live piece settings to compare in the replay: MIN_CHUNK/LONG_RUN "
+        "seconds (LiveRecognizer.min_chunk_s and long_run_s; default 2/4)",
+    )
+    parser.add_argument(
         "--latency-windows",
         default="",
         help="comma-separated encoder windows to compare in the replay, clip by clip in "
@@ -484,7 +490,9 @@ def main(argv: list[str]) -> int:
     pauses = [p.strip() for p in args.latency_pauses.split(",") if p.strip()] or [
         f"{seg_opts.pause_ms}/{seg_opts.brief_pause_ms}"
     ]
-    setups = [(w, p) for w in windows for p in pauses]
+    live_default = "2/4"  # LiveRecognizer's own min_chunk_s / long_run_s
+    cuts = [c.strip() for c in args.latency_pieces.split(",") if c.strip()] or [live_default]
+    setups = [(w, p, c) for w in windows for p in pauses for c in cuts]
     replays = {setup: Replay() for setup in setups}
     pad = seg_opts.speech_pad_ms / 1000
     replay = [(c, p) for c, p in zip(clips, paths, strict=True) if c.split == "held_out"][
@@ -496,8 +504,9 @@ def main(argv: list[str]) -> int:
             continue
         # the speaker pauses after the utterance (the VAD hears the end, as in live dictation)
         audio = np.concatenate([audio, np.zeros(16000, np.float32)])
-        for w, pause in setups if k % 2 == 0 else setups[::-1]:
+        for w, pause, cut in setups if k % 2 == 0 else setups[::-1]:
             engine = engines[w]
+            min_chunk, _, long_run = cut.partition("/")
             live = LiveRecognizer(
                 engine,
                 segmenter=UtteranceSegmenter(pause_options(seg_opts, pause)),
@@ -505,8 +514,10 @@ def main(argv: list[str]) -> int:
                 partials=not args.no_partials,
                 partial_transcriber=engine.for_partials(),
                 commit=not args.no_commit,
+                min_chunk_s=float(min_chunk),
+                long_run_s=float(long_run or 4),
             )
-            rep = replays[(w, pause)]
+            rep = replays[(w, pause, cut)]
             t0 = time.monotonic()
             said = []
             for event in live.run(ArraySource(audio, realtime=True).blocks()):
@@ -524,6 +535,7 @@ def main(argv: list[str]) -> int:
     default = (
         f"{opts.min_window_s:g}-{opts.window_s:g}",
         f"{seg_opts.pause_ms}/{seg_opts.brief_pause_ms}",
+        live_default,
     )
     rep = replays.get(default, replays[setups[0]])
     latencies = rep.latencies
@@ -531,9 +543,10 @@ def main(argv: list[str]) -> int:
 
     def print_replays() -> None:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-        for (w, pause), r in replays.items():
+        for (w, pause, cut), r in replays.items():
             print(
-                f"end-of-utterance latency ({w} s encoder window, {pause} ms pauses/brief pauses commit), "
+                f"end-of-utterance latency ({w} s encoder window, {pause} ms pauses/brief pauses "
+                f"commit, pieces from {cut} s min-chunk/long-run), "
                 f"real-time replay of "
                 f"{len(replay)} held-out clips ({len(r.latencies)} utterances, {r.speculative} "
                 f"decoded ahead): p50 {r.pct(0.5):.2f} s, p95 {r.pct(0.95):.2f} s, max "
