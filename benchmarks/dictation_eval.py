@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import json
 import os
 import random
@@ -366,7 +367,7 @@ def main(argv: list[str]) -> int:
         "--latency-pieces",
         default="",
         help="comma-separated live piece settings to compare in the replay: MIN_CHUNK/LONG_RUN "
-        "seconds (LiveRecognizer.min_chunk_s and long_run_s; default 2/4)",
+        "seconds (LiveRecognizer.min_chunk_s and long_run_s; default: its own)",
     )
     parser.add_argument(
         "--latency-windows",
@@ -490,7 +491,9 @@ def main(argv: list[str]) -> int:
     pauses = [p.strip() for p in args.latency_pauses.split(",") if p.strip()] or [
         f"{seg_opts.pause_ms}/{seg_opts.brief_pause_ms}"
     ]
-    live_default = "2/4"  # LiveRecognizer's own min_chunk_s / long_run_s
+    own = inspect.signature(LiveRecognizer).parameters
+    own_long_run = own["long_run_s"].default
+    live_default = f"{own['min_chunk_s'].default:g}/{own_long_run:g}"
     cuts = [c.strip() for c in args.latency_pieces.split(",") if c.strip()] or [live_default]
     setups = [(w, p, c) for w in windows for p in pauses for c in cuts]
     replays = {setup: Replay() for setup in setups}
@@ -515,7 +518,7 @@ def main(argv: list[str]) -> int:
                 partial_transcriber=engine.for_partials(),
                 commit=not args.no_commit,
                 min_chunk_s=float(min_chunk),
-                long_run_s=float(long_run or 4),
+                long_run_s=float(long_run or own_long_run),
             )
             rep = replays[(w, pause, cut)]
             t0 = time.monotonic()
