@@ -173,6 +173,9 @@ class DictationSession:
             self._history = []
             self._state = self._initial_state(self._base)
             self._seq = 0
+        # the last utterance, when it only dictated text: (seq, state before, state after,
+        # audio file) -- what :meth:`revise` may replace
+        self._last: tuple[int, _State, _State, str | None] | None = None
         self.journal = Path(journal) if journal is not None else None
         if self.journal is not None and _resume is None:
             if self.journal.exists() and self.journal.stat().st_size > 0:
@@ -397,6 +400,7 @@ class DictationSession:
         self._state = state
         self._seq += 1
         audio_name = self._save_audio(utterance)
+        self._last = (self._seq, before, state, audio_name) if actions == ["dictate"] else None
         self._append(
             {
                 "type": "utterance",
@@ -417,6 +421,52 @@ class DictationSession:
             self.current_stop,
             self.draft,
             tuple(new_flags),
+        )
+        for listener in list(self._listeners):
+            listener(change)
+        return change
+
+    def revise(self, utterance: Utterance | Transcript) -> Change | None:
+        """Replace the text of the last utterance with a better hearing of the same audio (the
+        live recogniser's :class:`~reporting.audio.Revision`).  Only when that utterance
+        dictated text and nothing else, nothing has changed since (no utterance, command,
+        cursor move or new session after typing) and the new text holds no command either;
+        otherwise ``None`` and the draft stays as it is.  Journaled; not an undo step of its
+        own (undo still takes back the whole utterance)."""
+        if isinstance(utterance, Transcript):
+            utterance = Utterance.from_transcript(utterance)
+        last = self._last
+        if last is None or last[0] != self._seq or last[2] is not self._state:
+            return None
+        seq, before, _, audio_name = last
+        parts = split_commands(
+            self.grammar, utterance.text, targets=frozenset(self._targets), macros=self._macros
+        )
+        if any(part.command is not None for part in parts):
+            return None
+        said = " ".join(part.text.strip() for part in parts if part.text.strip())
+        processed = self.pipeline.process(said, utterance.words)
+        if not processed.text.strip():
+            return None
+        state = self._dictate(before, processed.text, processed.flags)
+        self._state = state
+        self._last = (seq, before, state, audio_name)
+        self._append(
+            {
+                "type": "utterance",
+                "seq": seq,
+                "revises": seq,
+                "actions": ["dictate"],
+                "text": utterance.text,
+                "start": utterance.start,
+                "end": utterance.end,
+                "audio": audio_name,
+                "words": [w.to_dict() for w in utterance.words],
+                "state": state.to_json(),
+            }
+        )
+        change = Change(
+            seq, ("dictate",), processed.text, self.current_stop, self.draft, processed.flags
         )
         for listener in list(self._listeners):
             listener(change)
@@ -632,7 +682,9 @@ class DictationSession:
             states = [_State.from_json(start["state"])]
             seq = 0
             for entry in entries[1:]:
-                if entry.get("type") == "utterance":
+                if entry.get("type") == "utterance" and "revises" in entry:
+                    states[-1] = _State.from_json(entry["state"])  # a better hearing
+                elif entry.get("type") == "utterance":
                     states.append(_State.from_json(entry["state"]))
                     seq = int(entry["seq"])
                 elif entry.get("type") == "move":  # the cursor moved: not an undo step
@@ -648,16 +700,19 @@ class DictationSession:
         return session
 
     def utterances(self) -> list[dict[str, Any]]:
-        """The journal's utterance entries (text, words with timings, audio file)."""
+        """The journal's utterance entries (text, words with timings, audio file), revised
+        ones as revised."""
         if self.journal is None or not self.journal.exists():
             return []
-        out = []
+        out: list[dict[str, Any]] = []
         for line in self.journal.read_text(encoding="utf-8").splitlines():
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 break
-            if entry.get("type") == "utterance":
+            if entry.get("type") == "utterance" and "revises" in entry and out:
+                out[-1] = entry  # the same utterance, heard better
+            elif entry.get("type") == "utterance":
                 out.append(entry)
         return out
 

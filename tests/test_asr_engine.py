@@ -16,6 +16,7 @@ from reporting.audio import (
     Final,
     LiveRecognizer,
     Partial,
+    Revision,
     UtteranceSegmenter,
     load_audio,
 )
@@ -92,7 +93,7 @@ def test_live_recognizer_gives_partials_about_every_second() -> None:
         fake, segmenter=UtteranceSegmenter(), prompt="p", partial_transcriber=quick, commit=False
     )
     events = list(live.run(ArraySource(audio).blocks()))
-    finals = [e for e in events if not isinstance(e, Partial)]
+    finals = [e for e in events if isinstance(e, Final)]
     partials = [e for e in events if isinstance(e, Partial)]
     assert len(finals) == 6
     # each utterance ended in silence, so its decode started during that silence and was kept
@@ -119,14 +120,17 @@ def _pieces(text: str) -> list[float]:
 def test_live_recognizer_commits_speech_before_pauses_and_decodes_only_the_tail() -> None:
     audio = load_audio(EXAMPLES / "cxr_dictation.flac")
     fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
-    live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), prompt="Findings.", partials=False)
-    finals = [e for e in live.run(ArraySource(audio).blocks()) if not isinstance(e, Partial)]
+    # (revisions, which decode a split utterance again as a whole, are tested on their own)
+    live = LiveRecognizer(
+        fake, segmenter=UtteranceSegmenter(), prompt="Findings.", partials=False, revise=False
+    )
+    finals = [e for e in live.run(ArraySource(audio).blocks()) if isinstance(e, Final)]
     whole = [
         e
         for e in LiveRecognizer(
             FakeTranscriber(respond=lambda a: "x"), segmenter=UtteranceSegmenter(), commit=False
         ).run(ArraySource(audio).blocks())
-        if not isinstance(e, Partial)
+        if isinstance(e, Final)
     ]
     # committing changes neither where utterances end nor what audio they hold
     assert [f.utterance.duration for f in finals] == [f.utterance.duration for f in whole]
@@ -166,7 +170,7 @@ def test_speech_with_no_pause_is_committed_at_a_brief_pause() -> None:
     def final(**options: float) -> Any:
         fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
         live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), partials=False, **options)
-        (only,) = [e for e in live.run(ArraySource(run).blocks()) if not isinstance(e, Partial)]
+        (only,) = [e for e in live.run(ArraySource(run).blocks()) if isinstance(e, Final)]
         return only
 
     def cuts(done: Any) -> list[float]:
@@ -187,7 +191,7 @@ def test_committed_pieces_are_shown_as_partials_before_the_final() -> None:
     quick = FakeTranscriber(respond=lambda a: "quick")
     live = LiveRecognizer(main, segmenter=UtteranceSegmenter(), partial_transcriber=quick)
     events = list(live.run(ArraySource(audio).blocks()))
-    finals = {e.utterance.index: e for e in events if not isinstance(e, Partial)}
+    finals = {e.utterance.index: e for e in events if isinstance(e, Final)}
     committed = [e for e in events if isinstance(e, Partial) and "quick" not in e.text]
     assert committed, "the text of each committed piece is shown while the speaker goes on"
     for partial in committed:
@@ -195,6 +199,30 @@ def test_committed_pieces_are_shown_as_partials_before_the_final() -> None:
         assert finals[partial.index].transcript.text.startswith(partial.text)
     # with committed pieces, quick hypotheses come at most every min_chunk_s of speech
     assert len(quick.calls) <= sum(f.utterance.duration for f in finals.values()) / 2.0
+
+
+def test_a_final_joined_from_pieces_is_revised_by_one_decode_of_the_whole_utterance() -> None:
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
+    live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), prompt="Findings.", partials=False)
+    events = list(live.run(ArraySource(audio).blocks()))
+    finals = {e.utterance.index: e for e in events if isinstance(e, Final)}
+    revisions = [e for e in events if isinstance(e, Revision)]
+    split = {i for i, f in finals.items() if len(_pieces(f.transcript.text)) > 1}
+    assert split and len(split) < len(finals)
+    # exactly the finals joined from pieces are revised, once each, after their final
+    assert sorted(r.utterance.index for r in revisions) == sorted(split)
+    for revision in revisions:
+        final = finals[revision.utterance.index]
+        assert revision.replaces is final.transcript
+        assert events.index(revision) > events.index(final)
+        # the whole utterance in one decode, with the base prompt (no committed text)
+        assert revision.transcript.text == f"{final.utterance.duration:.2f} s."
+    whole = [p for n, p in fake.calls if n in {finals[i].utterance.audio.size for i in split}]
+    assert whole and all(p == "Findings." for p in whole)
+    # with revise=False there are none
+    off = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), partials=False, revise=False)
+    assert not [e for e in off.run(ArraySource(audio).blocks()) if isinstance(e, Revision)]
 
 
 def test_committed_pieces_join_into_one_transcript_with_utterance_times() -> None:
@@ -250,16 +278,26 @@ def test_live_dictation_in_real_time_gives_the_sentences_said(whisper, chest_pip
     """The TUI's path: the real model, pieces committed at pauses while the clip plays."""
     audio = load_audio(EXAMPLES / "cxr_dictation.flac")
     live = LiveRecognizer(whisper, prompt=chest_pipeline.prompt)
-    said = [
-        chest_pipeline.process(e.transcript.text, e.transcript.words).text
-        for e in live.run(ArraySource(audio, realtime=True).blocks())
-        if isinstance(e, Final)
+    events = list(live.run(ArraySource(audio, realtime=True).blocks()))
+
+    def text(event: Any) -> str:
+        return str(chest_pipeline.process(event.transcript.text, event.transcript.words).text)
+
+    said = [text(e) for e in events if isinstance(e, Final)]
+    assert said[0] == "Go to findings." and said[4] == "Go to impression."
+    # the impression was committed in two pieces at its pause; the second began a sentence,
+    # so the first got its full stop.  (A short piece decoded alone is sometimes misheard,
+    # "glural effusion": that is what the revision is for.)
+    assert said[-1].endswith(". No acute disease.")
+    # once the revisions are in, the live text is what the offline path (reporting dictate)
+    # writes for the same recording: each utterance decoded whole
+    latest = {e.utterance.index: text(e) for e in events if isinstance(e, Final | Revision)}
+    offline = recognise(audio, whisper, prompt=chest_pipeline.prompt)
+    assert [latest[i] for i in sorted(latest)] == [
+        chest_pipeline.process(p.transcript.text, p.transcript.words).text for p in offline
     ]
-    assert said[1] == (
-        "There is a small left pleural effusion. No pneumothorax. "
-        "The cardiomediastinal silhouette is normal."
-    )
-    assert said[-1] == "Small left pleural effusion. No acute disease."
+    assert latest[5] == "Small left pleural effusion. No acute disease."
+    assert latest[1].lower().startswith("there is a small left pleural effusion")
 
 
 # ---- the short encoder window (TranscriberOptions.window_s)
@@ -382,7 +420,7 @@ def test_a_speculative_final_is_dropped_when_the_speaker_goes_on() -> None:
     audio, _ = _two_sentences_one_pause()
     fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
     live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), partials=False, commit=False)
-    finals = [e for e in live.run(ArraySource(audio).blocks()) if not isinstance(e, Partial)]
+    finals = [e for e in live.run(ArraySource(audio).blocks()) if isinstance(e, Final)]
     assert len(finals) == 1
     final = finals[0]
     # the decode started in the pause heard only the first sentence; speech resumed, so it was
@@ -398,7 +436,7 @@ def test_a_piece_committed_in_a_pause_is_kept_once_when_the_speaker_goes_on() ->
     audio, pause_end = _two_sentences_one_pause()
     fake = FakeTranscriber(respond=lambda a: f"{a.size / 16000:.2f} s.")
     live = LiveRecognizer(fake, segmenter=UtteranceSegmenter(), partials=False)
-    finals = [e for e in live.run(ArraySource(audio).blocks()) if not isinstance(e, Partial)]
+    finals = [e for e in live.run(ArraySource(audio).blocks()) if isinstance(e, Final)]
     assert len(finals) == 1
     final = finals[0]
     pieces = _pieces(final.transcript.text)
@@ -407,7 +445,9 @@ def test_a_piece_committed_in_a_pause_is_kept_once_when_the_speaker_goes_on() ->
     assert sum(pieces) == pytest.approx(final.utterance.duration, abs=0.01 * len(pieces))
     ends = np.cumsum(pieces) + final.utterance.start
     assert min(abs(ends - pause_end)) < 0.3
-    assert sum(n for n, _ in fake.calls) == final.utterance.audio.size
+    # the pieces were decoded once each, then the revision decoded the whole utterance once
+    assert sum(n for n, _ in fake.calls) == 2 * final.utterance.audio.size
+    assert fake.calls[-1][0] == final.utterance.audio.size
 
 
 @pytest.mark.slow

@@ -199,6 +199,40 @@ def test_moving_the_cursor_is_journaled(chest, tmp_path: Path) -> None:
     assert recovered.draft.section("impression").text == "No acute cardiopulmonary abnormality."
 
 
+def test_a_better_hearing_replaces_the_last_utterance_only(chest, tmp_path: Path) -> None:
+    journal = tmp_path / "v.jsonl"
+    s = session(chest, journal=journal)
+    s.apply("Go to impression.")
+    s.apply("Small left pleural effusion no acute disease.")
+    heard = transcript_from_text(
+        "Small left pleural effusion. No acute disease.", probabilities={"left": 0.3}
+    )
+    change = s.revise(heard)
+    assert change is not None and change.seq == 2 and change.actions == ("dictate",)
+    impression = "Small left pleural effusion. No acute disease."
+    assert s.draft.section("impression").text == impression
+    assert [s.draft.text[i.start : i.end] for i in s.issues] == ["left"]  # the new words' flags
+    # journaled in the utterance's place: recovery and the utterance list give the revision
+    recovered = DictationSession.recover(journal)
+    assert recovered.draft.text == s.draft.text
+    assert [u["text"] for u in recovered.utterances()] == ["Go to impression.", impression]
+    # undo takes back the whole utterance, not just the revision
+    s.apply("Undo.")
+    assert s.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+    # never once anything happened after the utterance, nor over a command, nor into one
+    s.apply("Stable.")
+    s.move_to("findings")
+    assert s.revise(transcript_from_text("Unchanged.")) is None
+    s.apply("Heart size is normal.")
+    s.apply("Next field.")
+    assert s.revise(transcript_from_text("Heart size is normal.")) is None
+    s.apply("Lungs are clear.")
+    before = s.draft.text
+    assert s.revise(transcript_from_text("Go to impression.")) is None
+    assert s.revise(transcript_from_text("Lungs are clear. Next field.")) is None
+    assert s.draft.text == before
+
+
 def test_recover_rejects_what_is_not_a_journal(tmp_path: Path) -> None:
     bogus = tmp_path / "x.jsonl"
     bogus.write_text('{"type": "utterance"}\n')

@@ -32,6 +32,7 @@ __all__ = [
     "LiveRecognizer",
     "Partial",
     "Final",
+    "Revision",
     "join_transcripts",
 ]
 
@@ -305,6 +306,18 @@ class Final:
     speculative: bool = False
 
 
+@dataclass(frozen=True)
+class Revision:
+    """A better transcript of a finished utterance whose :class:`Final` was joined from pieces
+    cut at pauses: the whole utterance decoded again, once, with full context (what
+    ``reporting dictate`` would write for the same audio).  ``replaces`` is the final
+    transcript it improves on; it comes only when the text differs."""
+
+    utterance: UtteranceAudio
+    transcript: Any
+    replaces: Any
+
+
 class LiveRecognizer:
     """Segmenter + transcriber for live audio.
 
@@ -332,6 +345,11 @@ class LiveRecognizer:
     the padding of the closing silence, dropped if speech resumes); by default it follows
     ``speculate`` (both are decodes ahead of the end of the utterance, which a scripted
     transcriber must not see).
+
+    Pieces decoded apart lose context, so a final joined from several pieces is less accurate
+    than a decode of the whole utterance.  With ``revise`` (default: follows ``commit``), the
+    whole utterance is decoded again as soon as its final is out, while the worker would
+    otherwise wait for the next pause; a :class:`Revision` follows when that text differs.
     """
 
     def __init__(
@@ -347,6 +365,7 @@ class LiveRecognizer:
         commit: bool | None = None,
         min_chunk_s: float = 2.0,
         long_run_s: float = 4.0,
+        revise: bool | None = None,
     ) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -361,6 +380,7 @@ class LiveRecognizer:
         self.commit = speculate if commit is None else commit
         self.min_chunk_s = min_chunk_s
         self.long_run_s = long_run_s
+        self.revise = self.commit if revise is None else revise
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
         self._last_partial = 0
         self._partial_job: tuple[int, Future[Any]] | None = None
@@ -371,6 +391,8 @@ class LiveRecognizer:
         # committed pieces of the utterance in progress: (start, end, result), contiguous
         self._chunks: list[tuple[int, int, Future[Any]]] = []
         self._announced = 0  # committed pieces already shown as a Partial
+        # whole-utterance re-decodes of finals joined from pieces: (final, result)
+        self._revisions: list[tuple[Final, Future[Any]]] = []
 
     def prompt(self) -> str | None:
         return self._prompt() if callable(self._prompt) else self._prompt
@@ -401,16 +423,27 @@ class LiveRecognizer:
         return self._pool.submit(run)
 
     def _busy(self) -> bool:
-        jobs = [self._partial_job, self._spec, *self._chunks[-1:]]
+        jobs = [self._partial_job, self._spec, *self._chunks[-1:], *self._revisions]
         return any(job is not None and not job[-1].done() for job in jobs)
+
+    def _revised(self, *, wait: bool = False) -> list[Revision]:
+        """Revisions whose re-decode has finished (all of them with ``wait``), oldest first."""
+        out: list[Revision] = []
+        while self._revisions and (wait or self._revisions[0][1].done()):
+            final, job = self._revisions.pop(0)
+            better = job.result()
+            old = str(getattr(final.transcript, "text", "")).strip()
+            if str(getattr(better, "text", "")).strip() not in ("", old):
+                out.append(Revision(final.utterance, better, final.transcript))
+        return out
 
     def _said(self) -> str:
         return " ".join(
             str(getattr(f.result(), "text", "")).strip() for _, _, f in self._chunks if f.done()
         ).strip()
 
-    def push(self, block: np.ndarray) -> list[Partial | Final]:
-        events: list[Partial | Final] = []
+    def push(self, block: np.ndarray) -> list[Partial | Final | Revision]:
+        events: list[Partial | Final | Revision] = list(self._revised())
         if self._partial_job is not None and self._partial_job[1].done():
             index, job = self._partial_job
             self._partial_job = None
@@ -427,7 +460,10 @@ class LiveRecognizer:
             self._announced = done
             events.append(Partial(self.segmenter._count, self._said()))
         for utt in self.segmenter.push(block):
-            events.append(self._final(utt))
+            final = self._final(utt)
+            # the worker runs jobs in order: an earlier utterance's revision is done by now
+            events += self._revised()
+            events.append(final)
         seg = self.segmenter
         if not seg.speaking:
             return events
@@ -503,13 +539,25 @@ class LiveRecognizer:
             pieces.append((start, self._decode(utt.audio[start:], after=[f for _, f in pieces])))
             ahead = False
         results = [(s, f.result()) for s, f in pieces]
-        transcript = results[0][1] if len(results) == 1 else join_transcripts(results, utt.duration)
-        return Final(utt, transcript, time.monotonic() - utt.ended_at, ahead)
+        if len(results) == 1:
+            return Final(utt, results[0][1], time.monotonic() - utt.ended_at, ahead)
+        final = Final(
+            utt, join_transcripts(results, utt.duration), time.monotonic() - utt.ended_at, ahead
+        )
+        if self.revise:
+            self._revisions.append((final, self._decode(utt.audio)))
+        return final
 
-    def flush(self) -> list[Partial | Final]:
-        return [self._final(u) for u in self.segmenter.flush()]
+    def flush(self) -> list[Partial | Final | Revision]:
+        """End the utterance in progress and wait for the revisions still being decoded."""
+        events: list[Partial | Final | Revision] = []
+        for utt in self.segmenter.flush():
+            final = self._final(utt)
+            events += self._revised()
+            events.append(final)
+        return events + list(self._revised(wait=True))
 
-    def run(self, blocks: Iterable[np.ndarray]) -> Iterator[Partial | Final]:
+    def run(self, blocks: Iterable[np.ndarray]) -> Iterator[Partial | Final | Revision]:
         try:
             for block in blocks:
                 yield from self.push(block)

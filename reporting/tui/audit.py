@@ -29,6 +29,7 @@ EVENTS = frozenset(
         "created",
         "recovered",
         "dictated",
+        "revised",
         "field_edited",
         "qa_override",
         "signed",

@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any
 from reporting.errors import AudioError, ReportingError
 from reporting.model import Issue, Report
 from reporting.tui.backends import optional
-from reporting.tui.messages import AudioLevel, Heard, ListenState, ModelState, PartialText
+from reporting.tui.messages import (
+    AudioLevel,
+    Heard,
+    ListenState,
+    ModelState,
+    PartialText,
+    Revised,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,6 +98,7 @@ class DictationController:
     _mic: Any = None
     _file_audio: Any = None
     _last_final: int = -1  # index of the last finished utterance (older partials are stale)
+    _last_applied: tuple[int, int] | None = None  # (utterance index, session seq) to revise
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -189,6 +197,7 @@ class DictationController:
             return
         self._stop.clear()
         self._last_final = -1  # a new recogniser numbers its utterances from 0
+        self._last_applied = None
         self._listening = True
         self.screen.post_message(ListenState("listening"))
         self.screen.run_worker(self._listen, thread=True, group="listen", exclusive=True,
@@ -270,10 +279,14 @@ class DictationController:
 
     def _post_events(self, events: list[Any]) -> None:
         for event in events:
-            if hasattr(event, "transcript"):
+            if hasattr(event, "replaces"):
+                self.screen.post_message(Revised(event.transcript, int(event.utterance.index)))
+            elif hasattr(event, "transcript"):
                 utt = event.utterance
                 self._last_final = max(self._last_final, int(utt.index))
-                self.screen.post_message(Heard(event.transcript, utt.audio, utt.start))
+                self.screen.post_message(
+                    Heard(event.transcript, utt.audio, utt.start, int(utt.index))
+                )
             elif int(getattr(event, "index", 0)) > self._last_final:
                 self.screen.post_message(PartialText(str(event.text)))
             # else: a partial decode that finished after its utterance's final: stale
@@ -287,9 +300,32 @@ class DictationController:
         transcript = heard.transcript
         utterance = utterance_cls.from_transcript(transcript, audio=heard.audio, start=heard.start)
         change = self.session.apply(utterance)
+        self._last_applied = (heard.index, change.seq)
         if heard.audio is not None:
             self.recent.append(_Recent(heard.audio, tuple(transcript.words)))
             del self.recent[:-20]
+        return self._applied(change)
+
+    def revise(self, revised: Revised, current: Report) -> Applied | None:
+        """Put the better hearing of the last utterance in its place (UI thread), if it is still
+        the last thing that happened to ``current``; journaled.  ``None`` leaves all as is."""
+        if (
+            self._last_applied is None
+            or self._last_applied[0] != revised.index
+            or self.dirty
+            or current.text != self.draft.text
+        ):
+            return None
+        utterance_cls = optional("reporting.dictation", "Utterance")
+        change = self.session.revise(utterance_cls.from_transcript(revised.transcript))
+        if change is None or change.seq != self._last_applied[1]:
+            return None
+        if self.recent:
+            self.recent[-1].words = tuple(revised.transcript.words)
+        return self._applied(change)
+
+    @staticmethod
+    def _applied(change: Any) -> Applied:
         return Applied(
             report=change.draft,
             section=change.stop.section,

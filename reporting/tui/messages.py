@@ -19,6 +19,7 @@ __all__ = [
     "AudioLevel",
     "PartialText",
     "Heard",
+    "Revised",
     "ListenState",
     "ModelState",
     "QAReady",
@@ -58,6 +59,16 @@ class Heard(Message):
     transcript: Any
     audio: Any = None
     start: float = 0.0
+    index: int = -1  # the recogniser's utterance number
+
+
+@dataclass
+class Revised(Message):
+    """Utterance ``index`` (already :class:`Heard`) decoded again as a whole: a better
+    transcript that replaces its text if nothing has changed since."""
+
+    transcript: Any
+    index: int
 
 
 @dataclass

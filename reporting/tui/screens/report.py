@@ -35,6 +35,7 @@ from reporting.tui.messages import (
     PartialText,
     QAReady,
     QAUnavailable,
+    Revised,
 )
 from reporting.tui.screens.signing import SignOff
 from reporting.tui.widgets.editor import ReportEditor
@@ -468,6 +469,30 @@ class ReportScreen(Screen[None]):
             area = editor.text_area(result.section)
             if area is not None:
                 area.move_cursor(area.document.end)
+
+    @on(Revised)
+    def _revised(self, message: Revised) -> None:
+        """The last utterance decoded again as a whole: its better text takes the place of the
+        text joined from pieces, unless anything happened since."""
+        if self.dictation is None or self.draft is None or self.read_only:
+            return
+        editor = self.query_one(ReportEditor)
+        result = self.dictation.revise(message, self.draft)
+        if result is None:
+            return
+        area = editor.text_area(result.section) if result.field is None else None
+        at_end = area is not None and area.cursor_location == area.document.end
+        self.query_one(TranscriptView).replace_last(Line(result.text, result.flagged))
+        self.rapp.audit.record(
+            "revised",
+            self.entry.accession,
+            length=len(result.text),
+            section=result.section,
+            field=result.field,
+        )
+        self.set_draft(result.report, sync=True)
+        if area is not None and at_end:
+            area.move_cursor(area.document.end)
 
     def doubtful_words(self) -> list[Issue]:
         if self.dictation is None or self.draft is None:

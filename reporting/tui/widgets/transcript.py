@@ -40,6 +40,14 @@ class TranscriptView(Widget):
         self.partial = ""
         self.refresh(layout=True)
 
+    def replace_last(self, line: Line) -> None:
+        """The last utterance was heard again, better (a revision)."""
+        if self.heard:
+            self.heard[-1] = line
+            self.refresh(layout=True)
+        else:
+            self.add(line)
+
     def _line(self, line: Line) -> str:
         if line.command and not line.text:
             return f"[dim]⟫ {escape(line.command)}[/dim]"

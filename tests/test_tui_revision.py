@@ -1,0 +1,58 @@
+"""A revision (the live recogniser's whole-utterance re-decode) replaces the text of the last
+utterance on screen, in the draft and in the journal, unless the radiologist has acted since."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reporting.asr import FakeTranscriber, transcript_from_text
+from reporting.tui.messages import Heard, Revised
+from reporting.tui.screens.report import ReportScreen
+from reporting.tui.screens.worklist import WorklistScreen
+from reporting.tui.widgets.editor import ReportEditor
+from reporting.tui.widgets.transcript import TranscriptView
+from tests.tui_helpers import make_app, run_async, wait_for
+
+JOINED = "Small left pleural effusion no acute disease."
+WHOLE = "Small left pleural effusion. No acute disease."
+
+
+@run_async
+async def test_a_revision_replaces_the_last_utterance_until_the_radiologist_acts(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, transcriber=FakeTranscriber([]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WorklistScreen))
+        await pilot.press(*"ACC1001", "enter")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.dictation is not None)
+        screen._heard(Heard(transcript_from_text("Go to impression."), index=0))
+        screen._heard(Heard(transcript_from_text(JOINED), index=1))
+        await pilot.pause()
+        assert screen.draft.section("impression").text == JOINED
+
+        # a revision of an older utterance is ignored; the last one's takes its place
+        screen._revised(Revised(transcript_from_text("Go to findings."), index=0))
+        assert screen.draft.section("impression").text == JOINED
+        screen._revised(Revised(transcript_from_text(WHOLE), index=1))
+        await pilot.pause()
+        assert screen.draft.section("impression").text == WHOLE
+        editor = screen.query_one(ReportEditor)
+        assert editor.text_area("impression").text.strip() == WHOLE
+        assert screen.query_one(TranscriptView).heard[-1].text == WHOLE
+        events = [e["event"] for e in app.audit.read()]
+        assert events.count("dictated") == 2 and events.count("revised") == 1
+        # the journal holds the revision: a crash now recovers the revised text
+        assert [u["text"] for u in screen.dictation.session.utterances()][-1] == WHOLE
+
+        # once the radiologist has typed, a late revision must not overwrite the typing
+        area = editor.text_area("impression")
+        area.focus()
+        area.move_cursor(area.document.end)
+        await pilot.press("space", "X")
+        await wait_for(pilot, lambda: screen.draft.section("impression").text.endswith(" X"))
+        typed = screen.draft.text
+        screen._revised(Revised(transcript_from_text("Something else."), index=1))
+        await pilot.pause()
+        assert screen.draft.text == typed
