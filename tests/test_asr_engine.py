@@ -411,8 +411,10 @@ def _two_sentences_one_pause() -> tuple[np.ndarray, float]:
     audio = load_audio(EXAMPLES / "cxr_dictation.flac")
     first, second = list(UtteranceSegmenter().segments(ArraySource(audio).blocks()))[:2]
     quiet = np.zeros(16000, np.float32)
-    pause = np.zeros(4000, np.float32)  # with the quiet ends of the sentences: about 0.45 s
-    joined = np.concatenate([quiet, first.audio, pause, second.audio, quiet])
+    pause = np.zeros(4000, np.float32)  # with the quiet ends of the sentences: about 0.55 s
+    # the segmenter keeps speech_pad_ms before the speech it confirmed (and the 200 ms it took
+    # to confirm it): drop that 200 ms of the second sentence's quiet start
+    joined = np.concatenate([quiet, first.audio, pause, second.audio[3200:], quiet])
     return joined, (quiet.size + first.audio.size + pause.size) / 16000
 
 

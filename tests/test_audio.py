@@ -15,6 +15,7 @@ from reporting.audio import (
     LevelMeter,
     MicrophoneSource,
     SegmenterOptions,
+    StreamingVad,
     UtteranceSegmenter,
     load_audio,
     write_wav,
@@ -96,6 +97,19 @@ def test_segmenter_finds_each_utterance_of_a_dictation() -> None:
     assert all(u.duration < 15 for u in utterances)
     assert [u.index for u in utterances] == list(range(6))
     assert all(a.end <= b.start for a, b in zip(utterances, utterances[1:], strict=False))
+
+
+def test_an_utterance_keeps_the_pad_before_the_first_word() -> None:
+    # the VAD confirms speech only after min_speech_ms of it; the quiet onset of the first word
+    # ("Stable" heard as "table") must still be kept, with speech_pad_ms before it
+    speech = load_audio(EXAMPLES / "spine.flac")
+    audio = np.concatenate([np.zeros(16000, np.float32), speech])
+    probs = StreamingVad().feed(audio[: audio.size // 512 * 512])
+    onset = int(np.argmax(probs >= 0.5)) * 512 / 16000
+    options = SegmenterOptions()
+    first = next(iter(UtteranceSegmenter(options).segments(ArraySource(audio).blocks())))
+    assert first.start <= onset - options.speech_pad_ms / 1000 + 512 / 16000
+    assert first.start >= onset - options.speech_pad_ms / 1000 - options.min_speech_ms / 1000
 
 
 def test_pauses_inside_an_utterance_are_quiet_places_to_cut() -> None:

@@ -133,6 +133,10 @@ class UtteranceSegmenter:
         self.options = options or SegmenterOptions()
         self.vad = vad or StreamingVad()
         self._pad = int(SAMPLE_RATE * self.options.speech_pad_ms / 1000)
+        # speech is confirmed only after min_speech_ms of it, so the pre-roll holds that run
+        # plus the pad before it: the quiet onset of a first word ("Stable", "There") is kept
+        min_speech = max(1, int(self.options.min_speech_ms * SAMPLE_RATE / 1000 / WINDOW))
+        self._preroll_cap = self._pad + min_speech * WINDOW
         self._preroll: deque[np.ndarray] = deque()
         self._preroll_len = 0
         self._speech: list[np.ndarray] = []
@@ -237,7 +241,7 @@ class UtteranceSegmenter:
     def _remember(self, window: np.ndarray) -> None:
         self._preroll.append(window)
         self._preroll_len += len(window)
-        while self._preroll and self._preroll_len - len(self._preroll[0]) >= self._pad:
+        while self._preroll and self._preroll_len - len(self._preroll[0]) >= self._preroll_cap:
             self._preroll_len -= len(self._preroll.popleft())
 
     def _finish(self, keep: int, *, cut: bool = False) -> UtteranceAudio:
