@@ -112,6 +112,21 @@ def test_an_utterance_keeps_the_pad_before_the_first_word() -> None:
     assert first.start >= onset - options.speech_pad_ms / 1000 - options.min_speech_ms / 1000
 
 
+def test_a_dip_before_speech_is_confirmed_does_not_cut_the_first_word() -> None:
+    # a first word whose VAD probability dips (a 96 ms gap three windows in) is too short to
+    # confirm speech on its own; the utterance must still start before it, not after the dip
+    speech = load_audio(EXAMPLES / "spine.flac")
+    base = np.concatenate([np.zeros(16000, np.float32), speech])
+    onset = int(np.argmax(StreamingVad().feed(base[: base.size // 512 * 512]) >= 0.5))
+    cut = (onset + 3) * 512
+    audio = np.concatenate([base[:cut], np.zeros(3 * 512, np.float32), base[cut:]])
+    probs = StreamingVad().feed(audio[: audio.size // 512 * 512])
+    assert (probs[onset : onset + 3] >= 0.5).all() and (probs[onset + 3 : onset + 6] < 0.5).all()
+    options = SegmenterOptions()
+    first = next(iter(UtteranceSegmenter(options).segments(ArraySource(audio).blocks())))
+    assert first.start <= onset * 512 / 16000 - options.speech_pad_ms / 1000 + 512 / 16000
+
+
 def test_pauses_inside_an_utterance_are_quiet_places_to_cut() -> None:
     audio = load_audio(EXAMPLES / "cxr_dictation.flac")
     # a long hang-over keeps the whole dictation in one utterance: the sentence gaps are pauses

@@ -4,7 +4,8 @@
 recurrent state, so the decision for each window costs well under a millisecond.
 :class:`UtteranceSegmenter` turns probabilities into utterances: speech starts after
 ``min_speech_ms`` of speech, ends after ``min_silence_ms`` of silence (or a zero-length block,
-or ``max_utterance_s``), and keeps ``speech_pad_ms`` of audio either side.
+or ``max_utterance_s``), and keeps ``speech_pad_ms`` of audio either side (before the first
+window heard as speech, even when a brief dip delayed the confirmation).
 :class:`LiveRecognizer` adds a transcriber: a partial hypothesis about once a second while the
 speaker talks and a final transcript per utterance.
 """
@@ -40,6 +41,8 @@ WINDOW = 512
 _CONTEXT = 64
 #: audio shorter than this (samples) holds no word: not worth a decode of its own
 _MIN_PIECE = SAMPLE_RATE * 15 // 100
+#: how far back (seconds) before confirmed speech the segmenter looks for where it began
+_LOOKBACK_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +136,13 @@ class UtteranceSegmenter:
         self.options = options or SegmenterOptions()
         self.vad = vad or StreamingVad()
         self._pad = int(SAMPLE_RATE * self.options.speech_pad_ms / 1000)
-        # speech is confirmed only after min_speech_ms of it, so the pre-roll holds that run
-        # plus the pad before it: the quiet onset of a first word ("Stable", "There") is kept
-        min_speech = max(1, int(self.options.min_speech_ms * SAMPLE_RATE / 1000 / WINDOW))
-        self._preroll_cap = self._pad + min_speech * WINDOW
+        # speech is confirmed only after min_speech_ms of it with no dip, so the pre-roll looks
+        # back to where that speech was first heard (over dips shorter than pause_ms, at most
+        # _LOOKBACK_S) and keeps the pad before it: the quiet onset of a first word ("Stable",
+        # "There", a "Right" whose probability dipped) is kept
+        self._preroll_cap = self._pad + int(_LOOKBACK_S * SAMPLE_RATE)
+        self._onset: int | None = None  # windows since speech was first heard (None: quiet)
+        self._quiet_run = 0  # consecutive quiet windows before speech is confirmed
         self._preroll: deque[np.ndarray] = deque()
         self._preroll_len = 0
         self._speech: list[np.ndarray] = []
@@ -209,14 +215,25 @@ class UtteranceSegmenter:
             self._position += WINDOW
             if not self._speaking:
                 self._remember(window)
-                self._speech_run = self._speech_run + 1 if prob >= opts.threshold else 0
+                loud = prob >= opts.threshold
+                self._speech_run = self._speech_run + 1 if loud else 0
+                quiet = prob < max(opts.threshold - 0.15, 0.01)
+                self._quiet_run = self._quiet_run + 1 if quiet else 0
+                if self._quiet_run >= min_pause:
+                    self._onset = None
+                elif self._onset is not None or loud:
+                    self._onset = (self._onset or 0) + 1
                 if self._speech_run >= min_speech:
+                    heard = max(self._onset or 0, self._speech_run)
+                    windows = -(-(heard * WINDOW + self._pad) // WINDOW)
                     self._speaking = True
                     self._silence_run = 0
-                    self._speech = list(self._preroll)
+                    self._speech = list(self._preroll)[-windows:]
                     self._start = self._position - sum(len(w) for w in self._speech)
                     self._preroll.clear()
                     self._preroll_len = 0
+                    self._onset = None
+                    self._quiet_run = 0
                 continue
             self._speech.append(window)
             length = sum(len(w) for w in self._speech)
@@ -274,6 +291,8 @@ class UtteranceSegmenter:
         self._pauses = []
         self._preroll.clear()
         self._preroll_len = 0
+        self._onset = None
+        self._quiet_run = self._speech_run = 0
         self.vad.reset()
         return out
 
