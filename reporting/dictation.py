@@ -401,19 +401,7 @@ class DictationSession:
         self._seq += 1
         audio_name = self._save_audio(utterance)
         self._last = (self._seq, before, state, audio_name) if actions == ["dictate"] else None
-        self._append(
-            {
-                "type": "utterance",
-                "seq": self._seq,
-                "actions": actions,
-                "text": utterance.text,
-                "start": utterance.start,
-                "end": utterance.end,
-                "audio": audio_name,
-                "words": [w.to_dict() for w in utterance.words],
-                "state": state.to_json(),
-            }
-        )
+        self._journal_utterance(self._seq, actions, utterance, audio_name, state)
         change = Change(
             self._seq,
             tuple(actions),
@@ -451,20 +439,7 @@ class DictationSession:
         state = self._dictate(before, processed.text, processed.flags)
         self._state = state
         self._last = (seq, before, state, audio_name)
-        self._append(
-            {
-                "type": "utterance",
-                "seq": seq,
-                "revises": seq,
-                "actions": ["dictate"],
-                "text": utterance.text,
-                "start": utterance.start,
-                "end": utterance.end,
-                "audio": audio_name,
-                "words": [w.to_dict() for w in utterance.words],
-                "state": state.to_json(),
-            }
-        )
+        self._journal_utterance(seq, ["dictate"], utterance, audio_name, state, revises=seq)
         change = Change(
             seq, ("dictate",), processed.text, self.current_stop, self.draft, processed.flags
         )
@@ -599,6 +574,30 @@ class DictationSession:
         return _State(texts, fields, state.touched, state.position, flags)
 
     # ------------------------------------------------------------------ journal
+    def _journal_utterance(
+        self,
+        seq: int,
+        actions: list[str],
+        utterance: Utterance,
+        audio_name: str | None,
+        state: _State,
+        **extra: Any,
+    ) -> None:
+        self._append(
+            {
+                "type": "utterance",
+                "seq": seq,
+                **extra,
+                "actions": actions,
+                "text": utterance.text,
+                "start": utterance.start,
+                "end": utterance.end,
+                "audio": audio_name,
+                "words": [w.to_dict() for w in utterance.words],
+                "state": state.to_json(),
+            }
+        )
+
     def _append(self, entry: dict[str, Any]) -> None:
         if self.journal is None:
             return

@@ -7,11 +7,9 @@ from pathlib import Path
 
 from reporting.asr import FakeTranscriber, transcript_from_text
 from reporting.tui.messages import Heard, Revised
-from reporting.tui.screens.report import ReportScreen
-from reporting.tui.screens.worklist import WorklistScreen
 from reporting.tui.widgets.editor import ReportEditor
 from reporting.tui.widgets.transcript import TranscriptView
-from tests.tui_helpers import make_app, run_async, wait_for
+from tests.tui_helpers import make_app, open_for_dictation, run_async, wait_for
 
 JOINED = "Small left pleural effusion no acute disease."
 WHOLE = "Small left pleural effusion. No acute disease."
@@ -23,10 +21,7 @@ async def test_a_revision_replaces_the_last_utterance_until_the_radiologist_acts
 ) -> None:
     app = make_app(tmp_path, transcriber=FakeTranscriber([]))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, WorklistScreen))
-        await pilot.press(*"ACC1001", "enter")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen)
-        await wait_for(pilot, lambda: screen.dictation is not None)
+        screen = await open_for_dictation(pilot)
         screen._heard(Heard(transcript_from_text("Go to impression."), index=0))
         screen._heard(Heard(transcript_from_text(JOINED), index=1))
         await pilot.pause()

@@ -12,20 +12,15 @@ from pathlib import Path
 from reporting.asr import FakeTranscriber
 from reporting.asr.types import Transcript
 from reporting.tui.messages import Heard
-from reporting.tui.screens.report import ReportScreen
-from reporting.tui.screens.worklist import WorklistScreen
 from reporting.tui.widgets.editor import ReportEditor
-from tests.tui_helpers import make_app, run_async, wait_for
+from tests.tui_helpers import make_app, open_for_dictation, run_async, wait_for
 
 
 @run_async
 async def test_stale_focus_from_an_earlier_command_does_not_move_dictation(tmp_path: Path) -> None:
     app = make_app(tmp_path, transcriber=FakeTranscriber([]))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, WorklistScreen))
-        await pilot.press(*"ACC1001", "enter")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen)
-        await wait_for(pilot, lambda: screen.dictation is not None)
+        screen = await open_for_dictation(pilot)
         editor = screen.query_one(ReportEditor)
         field = editor.field_input("support_devices")
 

@@ -49,3 +49,16 @@ def run_async(test: Callable[..., Any]) -> Callable[..., Any]:
         return asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+async def open_for_dictation(pilot: Any, accession: str = "ACC1001") -> Any:
+    """Open ``accession`` from the worklist; the report screen once its dictation is set up."""
+    from reporting.tui.screens.report import ReportScreen
+    from reporting.tui.screens.worklist import WorklistScreen
+
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, WorklistScreen))
+    await pilot.press(*accession, "enter")
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen)
+    await wait_for(pilot, lambda: screen.dictation is not None)
+    return screen
