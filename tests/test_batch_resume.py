@@ -21,13 +21,11 @@ PARTITION = "10"
 N = 600
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory, iu_records: list[dict]) -> tuple[Path, Path]:
-    """600 reports (IU records with fresh ids) and the output of an uninterrupted run."""
-    folder = tmp_path_factory.mktemp("resume")
+def _make_corpus(folder: Path, iu_records: list[dict], n: int) -> tuple[Path, Path]:
+    """``n`` reports (IU records with fresh ids) and the output of an uninterrupted run."""
     src = folder / "in.jsonl"
     with src.open("w", encoding="utf-8") as fh:
-        for i in range(N):
+        for i in range(n):
             record = dict(iu_records[i % len(iu_records)])
             record["id"] = f"r{i:05d}"
             fh.write(json.dumps(record) + "\n")
@@ -36,11 +34,25 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, iu_records: list[dict]) -> 
     return src, clean
 
 
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, iu_records: list[dict]) -> tuple[Path, Path]:
+    return _make_corpus(tmp_path_factory.mktemp("resume"), iu_records, N)
+
+
+@pytest.fixture(scope="module")
+def long_corpus(
+    tmp_path_factory: pytest.TempPathFactory, iu_records: list[dict]
+) -> tuple[Path, Path]:
+    """Long enough that two workers cannot finish between the test seeing three partitions
+    done and the Ctrl-C arriving (600 reports could, on a loaded 2-core machine: exit 0)."""
+    return _make_corpus(tmp_path_factory.mktemp("resume-long"), iu_records, 4 * N)
+
+
 def _done_partitions(checkpoint: Path) -> int:
     if not checkpoint.exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{checkpoint}?mode=ro", uri=True, timeout=1) as db:
+        with sqlite3.connect(f"file:{checkpoint}?mode=ro", uri=True, timeout=0.1) as db:
             return int(db.execute("SELECT COUNT(*) FROM parts").fetchone()[0])
     except sqlite3.Error:
         return 0
@@ -102,8 +114,10 @@ def test_resume_after_sigkill_gives_every_row_exactly_once(
     assert "Traceback" not in resumed.stderr
 
 
-def test_ctrl_c_leaves_whole_lines_and_exit_130(tmp_path: Path, corpus: tuple[Path, Path]) -> None:
-    src, clean = corpus
+def test_ctrl_c_leaves_whole_lines_and_exit_130(
+    tmp_path: Path, long_corpus: tuple[Path, Path]
+) -> None:
+    src, clean = long_corpus
     out = tmp_path / "results.jsonl"
     proc = _start(src, out, "-w", "2")
     _wait_for_partitions(proc, tmp_path / "results.jsonl.checkpoint.sqlite", 3)
