@@ -21,31 +21,19 @@ PARTITION = "10"
 N = 600
 
 
-def _make_corpus(folder: Path, iu_records: list[dict], n: int) -> tuple[Path, Path]:
-    """``n`` reports (IU records with fresh ids) and the output of an uninterrupted run."""
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, iu_records: list[dict]) -> tuple[Path, Path]:
+    """600 reports (IU records with fresh ids) and the output of an uninterrupted run."""
+    folder = tmp_path_factory.mktemp("resume")
     src = folder / "in.jsonl"
     with src.open("w", encoding="utf-8") as fh:
-        for i in range(n):
+        for i in range(N):
             record = dict(iu_records[i % len(iu_records)])
             record["id"] = f"r{i:05d}"
             fh.write(json.dumps(record) + "\n")
     clean = folder / "clean.jsonl"
     run_batch([str(src)], options=BatchOptions(partition_size=int(PARTITION)), out=clean)
     return src, clean
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory, iu_records: list[dict]) -> tuple[Path, Path]:
-    return _make_corpus(tmp_path_factory.mktemp("resume"), iu_records, N)
-
-
-@pytest.fixture(scope="module")
-def long_corpus(
-    tmp_path_factory: pytest.TempPathFactory, iu_records: list[dict]
-) -> tuple[Path, Path]:
-    """Long enough that two workers cannot finish between the test seeing three partitions
-    done and the Ctrl-C arriving (600 reports could, on a loaded 2-core machine: exit 0)."""
-    return _make_corpus(tmp_path_factory.mktemp("resume-long"), iu_records, 4 * N)
 
 
 def _done_partitions(checkpoint: Path) -> int:
@@ -58,12 +46,19 @@ def _done_partitions(checkpoint: Path) -> int:
         return 0
 
 
+def _default_ctrl_c() -> None:
+    # as from a terminal: a test run started in the background of a non-interactive shell
+    # (`make test &`) inherits SIGINT ignored, and the run would then finish with exit 0
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(src: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [REPORTING, "qa", str(src), "-o", str(out), "--partition-size", PARTITION, "-q", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_ctrl_c,
     )
 
 
@@ -114,10 +109,8 @@ def test_resume_after_sigkill_gives_every_row_exactly_once(
     assert "Traceback" not in resumed.stderr
 
 
-def test_ctrl_c_leaves_whole_lines_and_exit_130(
-    tmp_path: Path, long_corpus: tuple[Path, Path]
-) -> None:
-    src, clean = long_corpus
+def test_ctrl_c_leaves_whole_lines_and_exit_130(tmp_path: Path, corpus: tuple[Path, Path]) -> None:
+    src, clean = corpus
     out = tmp_path / "results.jsonl"
     proc = _start(src, out, "-w", "2")
     _wait_for_partitions(proc, tmp_path / "results.jsonl.checkpoint.sqlite", 3)
