@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from reporting.asr import FakeTranscriber, transcript_from_text
 from reporting.tui.messages import Heard, Revised
 from reporting.tui.widgets.editor import ReportEditor
@@ -23,7 +25,8 @@ async def test_a_revision_replaces_the_last_utterance_until_the_radiologist_acts
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_for_dictation(pilot)
         screen._heard(Heard(transcript_from_text("Go to impression."), index=0))
-        screen._heard(Heard(transcript_from_text(JOINED), index=1))
+        audio = np.zeros(16000 * 3, np.float32)
+        screen._heard(Heard(transcript_from_text(JOINED), audio, 2.0, index=1))
         await pilot.pause()
         assert screen.draft.section("impression").text == JOINED
 
@@ -36,6 +39,9 @@ async def test_a_revision_replaces_the_last_utterance_until_the_radiologist_acts
         editor = screen.query_one(ReportEditor)
         assert editor.text_area("impression").text.strip() == WHOLE
         assert screen.query_one(TranscriptView).heard[-1].text == WHOLE
+        # replaying a doubtful word uses the revised words' timings
+        assert [w.word for w in screen.dictation.recent[-1].words][-2:] == ["acute", "disease."]
+        assert screen.dictation.recent[-1].words[4].word == "No"
         events = [e["event"] for e in app.audit.read()]
         assert events.count("dictated") == 2 and events.count("revised") == 1
         # the journal holds the revision: a crash now recovers the revised text

@@ -98,7 +98,8 @@ class DictationController:
     _mic: Any = None
     _file_audio: Any = None
     _last_final: int = -1  # index of the last finished utterance (older partials are stale)
-    _last_applied: tuple[int, int] | None = None  # (utterance index, session seq) to revise
+    #: the utterance a revision may replace: (recogniser index, session seq, kept in recent)
+    _last_applied: tuple[int, int, bool] | None = None
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -300,7 +301,7 @@ class DictationController:
         transcript = heard.transcript
         utterance = utterance_cls.from_transcript(transcript, audio=heard.audio, start=heard.start)
         change = self.session.apply(utterance)
-        self._last_applied = (heard.index, change.seq)
+        self._last_applied = (heard.index, change.seq, heard.audio is not None)
         if heard.audio is not None:
             self.recent.append(_Recent(heard.audio, tuple(transcript.words)))
             del self.recent[:-20]
@@ -320,7 +321,7 @@ class DictationController:
         change = self.session.revise(utterance_cls.from_transcript(revised.transcript))
         if change is None or change.seq != self._last_applied[1]:
             return None
-        if self.recent:
+        if self._last_applied[2] and self.recent:  # replaying a word uses the new timings
             self.recent[-1].words = tuple(revised.transcript.words)
         return self._applied(change)
 
