@@ -28,7 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from reporting.asr.commands import Command, Grammar, load_grammar, normalise, split_commands
+from reporting.asr.commands import (
+    Command,
+    Grammar,
+    Part,
+    load_grammar,
+    normalise,
+    split_commands,
+)
 from reporting.asr.processing import Flag, TextPipeline, build_pipeline
 from reporting.asr.types import Transcript, Word
 from reporting.errors import DictationError, ReportingError
@@ -173,9 +180,9 @@ class DictationSession:
             self._history = []
             self._state = self._initial_state(self._base)
             self._seq = 0
-        # the last utterance, when it only dictated text: (seq, state before, state after,
-        # audio file) -- what :meth:`revise` may replace
-        self._last: tuple[int, _State, _State, str | None] | None = None
+        # the last utterance (number self._seq), when it only dictated text: (state before,
+        # state after, audio file) -- what :meth:`revise` may replace
+        self._last: tuple[_State, _State, str | None] | None = None
         self.journal = Path(journal) if journal is not None else None
         if self.journal is not None and _resume is None:
             if self.journal.exists() and self.journal.stat().st_size > 0:
@@ -376,9 +383,7 @@ class DictationSession:
         new_flags: list[Flag] = []
         state = before
         history_push = True
-        for part in split_commands(
-            self.grammar, utterance.text, targets=frozenset(self._targets), macros=self._macros
-        ):
+        for part in self._parts(utterance.text):
             if part.command is not None:
                 if part.command.action == "undo":
                     actions.append("undo")
@@ -400,7 +405,7 @@ class DictationSession:
         self._state = state
         self._seq += 1
         audio_name = self._save_audio(utterance)
-        self._last = (self._seq, before, state, audio_name) if actions == ["dictate"] else None
+        self._last = (before, state, audio_name) if actions == ["dictate"] else None
         self._journal_utterance(self._seq, actions, utterance, audio_name, state)
         change = Change(
             self._seq,
@@ -410,8 +415,7 @@ class DictationSession:
             self.draft,
             tuple(new_flags),
         )
-        for listener in list(self._listeners):
-            listener(change)
+        self._announce(change)
         return change
 
     def revise(self, utterance: Utterance | Transcript) -> Change | None:
@@ -424,12 +428,10 @@ class DictationSession:
         if isinstance(utterance, Transcript):
             utterance = Utterance.from_transcript(utterance)
         last = self._last
-        if last is None or last[0] != self._seq or last[2] is not self._state:
+        if last is None or last[1] is not self._state:
             return None
-        seq, before, _, audio_name = last
-        parts = split_commands(
-            self.grammar, utterance.text, targets=frozenset(self._targets), macros=self._macros
-        )
+        before, _, audio_name = last
+        parts = self._parts(utterance.text)
         if any(part.command is not None for part in parts):
             return None
         said = " ".join(part.text.strip() for part in parts if part.text.strip())
@@ -438,14 +440,24 @@ class DictationSession:
             return None
         state = self._dictate(before, processed.text, processed.flags)
         self._state = state
-        self._last = (seq, before, state, audio_name)
+        self._last = (before, state, audio_name)
+        seq = self._seq
         self._journal_utterance(seq, ["dictate"], utterance, audio_name, state, revises=seq)
         change = Change(
             seq, ("dictate",), processed.text, self.current_stop, self.draft, processed.flags
         )
+        self._announce(change)
+        return change
+
+    def _parts(self, text: str) -> list[Part]:
+        """``text`` split into voice commands and dictated text."""
+        return split_commands(
+            self.grammar, text, targets=frozenset(self._targets), macros=self._macros
+        )
+
+    def _announce(self, change: Change) -> None:
         for listener in list(self._listeners):
             listener(change)
-        return change
 
     def apply_text(self, text: str) -> Change:
         """Apply typed or scripted text as if it had been said."""

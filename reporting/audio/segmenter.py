@@ -208,6 +208,7 @@ class UtteranceSegmenter:
         min_speech = max(1, int(opts.min_speech_ms * SAMPLE_RATE / 1000 / WINDOW))
         min_silence = max(1, int(opts.min_silence_ms * SAMPLE_RATE / 1000 / WINDOW))
         min_pause = max(1, int(opts.pause_ms * SAMPLE_RATE / 1000 / WINDOW))
+        quiet_below = max(opts.threshold - 0.15, 0.01)  # hysteresis: quiet is clearly below
         min_brief = max(1, int(opts.brief_pause_ms * SAMPLE_RATE / 1000 / WINDOW))
         max_len = int(opts.max_utterance_s * SAMPLE_RATE)
         for i, prob in enumerate(probs):
@@ -217,8 +218,7 @@ class UtteranceSegmenter:
                 self._remember(window)
                 loud = prob >= opts.threshold
                 self._speech_run = self._speech_run + 1 if loud else 0
-                quiet = prob < max(opts.threshold - 0.15, 0.01)
-                self._quiet_run = self._quiet_run + 1 if quiet else 0
+                self._quiet_run = self._quiet_run + 1 if prob < quiet_below else 0
                 if self._quiet_run >= min_pause:
                     self._onset = None
                 elif self._onset is not None or loud:
@@ -237,7 +237,7 @@ class UtteranceSegmenter:
                 continue
             self._speech.append(window)
             length = sum(len(w) for w in self._speech)
-            if prob < max(opts.threshold - 0.15, 0.01):
+            if prob < quiet_below:
                 self._silence_run += 1
                 self._quiet_at = length
             elif prob >= opts.threshold:
@@ -482,11 +482,7 @@ class LiveRecognizer:
             # a committed piece is a hypothesis too (and a better one): show it at no cost
             self._announced = done
             events.append(Partial(self.segmenter._count, self._said()))
-        for utt in self.segmenter.push(block):
-            final = self._final(utt)
-            # the worker runs jobs in order: an earlier utterance's revision is done by now
-            events += self._revised()
-            events.append(final)
+        events += self._finals(self.segmenter.push(block))
         seg = self.segmenter
         if not seg.speaking:
             return events
@@ -562,23 +558,25 @@ class LiveRecognizer:
             pieces.append((start, self._decode(utt.audio[start:], after=[f for _, f in pieces])))
             ahead = False
         results = [(s, f.result()) for s, f in pieces]
-        if len(results) == 1:
-            return Final(utt, results[0][1], time.monotonic() - utt.ended_at, ahead)
-        final = Final(
-            utt, join_transcripts(results, utt.duration), time.monotonic() - utt.ended_at, ahead
-        )
-        if self.revise:
+        transcript = results[0][1] if len(results) == 1 else join_transcripts(results, utt.duration)
+        final = Final(utt, transcript, time.monotonic() - utt.ended_at, ahead)
+        if self.revise and len(results) > 1:
             self._revisions.append((final, self._decode(utt.audio)))
         return final
 
-    def flush(self) -> list[Partial | Final | Revision]:
-        """End the utterance in progress and wait for the revisions still being decoded."""
-        events: list[Partial | Final | Revision] = []
-        for utt in self.segmenter.flush():
+    def _finals(self, ended: list[UtteranceAudio]) -> list[Final | Revision]:
+        """The finals of utterances that just ended, each after the revisions done before it
+        (the worker runs jobs in order: an earlier utterance's revision is done by now)."""
+        events: list[Final | Revision] = []
+        for utt in ended:
             final = self._final(utt)
             events += self._revised()
             events.append(final)
-        return events + list(self._revised(wait=True))
+        return events
+
+    def flush(self) -> list[Partial | Final | Revision]:
+        """End the utterance in progress and wait for the revisions still being decoded."""
+        return [*self._finals(self.segmenter.flush()), *self._revised(wait=True)]
 
     def run(self, blocks: Iterable[np.ndarray]) -> Iterator[Partial | Final | Revision]:
         try:

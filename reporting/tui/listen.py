@@ -98,8 +98,8 @@ class DictationController:
     _mic: Any = None
     _file_audio: Any = None
     _last_final: int = -1  # index of the last finished utterance (older partials are stale)
-    #: the utterance a revision may replace: (recogniser index, session seq, kept in recent)
-    _last_applied: tuple[int, int, bool] | None = None
+    #: the utterance a revision may replace: (recogniser index, its audio kept in recent)
+    _last_applied: tuple[int, bool] | None = None
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -301,7 +301,7 @@ class DictationController:
         transcript = heard.transcript
         utterance = utterance_cls.from_transcript(transcript, audio=heard.audio, start=heard.start)
         change = self.session.apply(utterance)
-        self._last_applied = (heard.index, change.seq, heard.audio is not None)
+        self._last_applied = (heard.index, heard.audio is not None)
         if heard.audio is not None:
             self.recent.append(_Recent(heard.audio, tuple(transcript.words)))
             del self.recent[:-20]
@@ -319,9 +319,9 @@ class DictationController:
             return None
         utterance_cls = optional("reporting.dictation", "Utterance")
         change = self.session.revise(utterance_cls.from_transcript(revised.transcript))
-        if change is None or change.seq != self._last_applied[1]:
+        if change is None:
             return None
-        if self._last_applied[2] and self.recent:  # replaying a word uses the new timings
+        if self._last_applied[1] and self.recent:  # replaying a word uses the new timings
             self.recent[-1].words = tuple(revised.transcript.words)
         return self._applied(change)
 

@@ -452,14 +452,7 @@ class ReportScreen(Screen[None]):
             return
         commands = [a.replace("_", " ") for a in result.actions if a != "dictate"]
         self.query_one(TranscriptView).add(Line(result.text, result.flagged, ", ".join(commands)))
-        self.rapp.audit.record(
-            "dictated",
-            self.entry.accession,
-            length=len(result.text),
-            section=result.section,
-            field=result.field,
-            commands=commands,
-        )
+        self._audit_voice("dictated", result, commands=commands)
         self.set_draft(result.report, sync=True)
         self.place = (result.section, result.field)
         editor = self.query_one(ReportEditor)
@@ -483,16 +476,21 @@ class ReportScreen(Screen[None]):
         area = editor.text_area(result.section) if result.field is None else None
         at_end = area is not None and area.cursor_location == area.document.end
         self.query_one(TranscriptView).replace_last(Line(result.text, result.flagged))
+        self._audit_voice("revised", result)
+        self.set_draft(result.report, sync=True)
+        if area is not None and at_end:
+            area.move_cursor(area.document.end)
+
+    def _audit_voice(self, event: str, result: Any, **details: Any) -> None:
+        """Audit what an utterance did: where it went and how long it was, never its words."""
         self.rapp.audit.record(
-            "revised",
+            event,
             self.entry.accession,
             length=len(result.text),
             section=result.section,
             field=result.field,
+            **details,
         )
-        self.set_draft(result.report, sync=True)
-        if area is not None and at_end:
-            area.move_cursor(area.document.end)
 
     def doubtful_words(self) -> list[Issue]:
         if self.dictation is None or self.draft is None:
