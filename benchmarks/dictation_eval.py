@@ -301,6 +301,11 @@ def score_sides(score: Score, ref: str, hyp: str, flagged: set[str] | None) -> b
     return False
 
 
+def listed(option: str, default: str) -> list[str]:
+    """The items of a comma-separated option; ``[default]`` when it names none."""
+    return [x.strip() for x in option.split(",") if x.strip()] or [default]
+
+
 def window_options(options: TranscriberOptions, spec: str) -> TranscriberOptions:
     """``options`` with the encoder windows of ``spec``: ``MAX`` or ``MIN-MAX`` seconds."""
     low, _, high = spec.rpartition("-")
@@ -439,7 +444,7 @@ def main(argv: list[str]) -> int:
     }
     errors: list[str] = []
     results = []
-    shifts = [float(x) for x in args.shifts_ms.split(",") if x.strip()] or [0.0]
+    shifts = [float(x) for x in listed(args.shifts_ms, "0")]
     # held-out WER of each system at each shift: (edits, reference words)
     by_shift = {(system, sh): [0, 0] for system in ("baseline", "reporting") for sh in shifts}
     runs = [(c, p, sh) for c, p in zip(clips, paths, strict=True) for sh in shifts]
@@ -522,18 +527,14 @@ def main(argv: list[str]) -> int:
     # several encoder windows, each clip is replayed once per window, in alternating order, so
     # machine load falls on all of them alike
     opts = transcriber.options
-    windows = [w.strip() for w in args.latency_windows.split(",") if w.strip()] or [
-        f"{opts.min_window_s:g}-{opts.window_s:g}"
-    ]
+    windows = listed(args.latency_windows, f"{opts.min_window_s:g}-{opts.window_s:g}")
     engines = {w: load_transcriber(window_options(opts, w)) for w in windows}
-    pauses = [p.strip() for p in args.latency_pauses.split(",") if p.strip()] or [
-        f"{seg_opts.pause_ms}/{seg_opts.brief_pause_ms}"
-    ]
+    pauses = listed(args.latency_pauses, f"{seg_opts.pause_ms}/{seg_opts.brief_pause_ms}")
     own = inspect.signature(LiveRecognizer).parameters
     own_long_run = own["long_run_s"].default
     live_default = f"{own['min_chunk_s'].default:g}/{own_long_run:g}"
-    cuts = [c.strip() for c in args.latency_pieces.split(",") if c.strip()] or [live_default]
-    revising = [r.strip() for r in args.latency_revise.split(",") if r.strip()] or ["on"]
+    cuts = listed(args.latency_pieces, live_default)
+    revising = listed(args.latency_revise, "on")
     setups = [(w, p, c, r) for w in windows for p in pauses for c in cuts for r in revising]
     replays = {setup: Replay() for setup in setups}
     pad = seg_opts.speech_pad_ms / 1000
