@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from reporting.errors import ASRError, ConfigError
 __all__ = [
     "TranscriberOptions",
     "WhisperTranscriber",
+    "asr_config",
     "load_transcriber",
     "options_from_config",
     "speech_regions",
@@ -121,7 +123,43 @@ _CONFIG_KEYS: dict[str, tuple[type, ...]] = {
     "beam_size": (int,), "language": (str,), "window_s": (int, float),
     "min_window_s": (int, float),
 }  # fmt: skip
-_KIND_NAMES = {(str,): "a string", (int,): "an integer", (int, float): "a number"}
+#: keys of the same table read by :func:`reporting.asr.phrases.site_phrasebook` and the callers
+#: that decide whether to recall phrases, not by the engine
+_RECALL_KEYS: dict[str, tuple[type, ...]] = {"recall": (bool,), "phrases": (str, list)}
+_KIND_NAMES = {
+    (str,): "a string", (int,): "an integer", (int, float): "a number",
+    (bool,): "true or false", (str, list): "a path or a list of paths",
+}  # fmt: skip
+
+
+def asr_config() -> tuple[Path, dict[str, Any]]:
+    """The ``[asr]`` table of ``~/.config/reporting/config.toml`` (empty when there is none)
+    and the file's path; unknown keys and wrong types are :class:`ConfigError` naming the file
+    and key."""
+    import tomllib
+
+    from reporting.resources import user_config_dir
+
+    values: dict[str, Any] = {}
+    path = user_config_dir() / "config.toml"
+    if not path.is_file():
+        return path, values
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration ({exc})") from None
+    table = data.get("asr", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [asr] must be a table")
+    known = {**_CONFIG_KEYS, **_RECALL_KEYS}
+    for key, value in table.items():
+        kind = known.get(key)
+        if kind is None:
+            raise ConfigError(f"{path}: unknown key asr.{key} (allowed: {', '.join(known)})")
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind != (bool,)):
+            raise ConfigError(f"{path}: asr.{key} must be {_KIND_NAMES[kind]}")
+        values[key] = value
+    return path, values
 
 
 def options_from_config(**overrides: Any) -> TranscriberOptions:
@@ -129,29 +167,8 @@ def options_from_config(**overrides: Any) -> TranscriberOptions:
     device, compute_type, cpu_threads, beam_size, language, window_s, min_window_s), then
     ``overrides`` that are not None.  Unknown keys, wrong types and bad values are
     :class:`ConfigError` naming the file and key."""
-    import tomllib
-
-    from reporting.resources import user_config_dir
-
-    values: dict[str, Any] = {}
-    path = user_config_dir() / "config.toml"
-    if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read configuration ({exc})") from None
-        table = data.get("asr", {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [asr] must be a table")
-        for key, value in table.items():
-            kind = _CONFIG_KEYS.get(key)
-            if kind is None:
-                raise ConfigError(
-                    f"{path}: unknown key asr.{key} (allowed: {', '.join(_CONFIG_KEYS)})"
-                )
-            if not isinstance(value, kind) or isinstance(value, bool):
-                raise ConfigError(f"{path}: asr.{key} must be {_KIND_NAMES[kind]}")
-            values[key] = value
+    path, table = asr_config()
+    values = {k: v for k, v in table.items() if k in _CONFIG_KEYS}
     if values:
         try:
             TranscriberOptions(**values)

@@ -14,6 +14,7 @@ from typing import Any
 
 from reporting.asr.correction import Correction, Corrector, load_corrector
 from reporting.asr.formatting import FormatOptions, format_text, words_to_number
+from reporting.asr.phrases import Phrasebook, bundled_phrases, recall_prompt
 from reporting.asr.types import Transcript, Word
 from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
 
@@ -125,12 +126,23 @@ class TextPipeline:
     modality: str = ""
     extra_terms: tuple[str, ...] = ()
     template: str = ""
+    #: sentences recalled into the prompt of a second decode (see :meth:`recall_prompt`)
+    phrases: Phrasebook = field(default_factory=Phrasebook)
 
     @property
     def prompt(self) -> str:
         return self.vocabulary.prompt(
             modality=self.modality, template_terms=self.extra_terms, template=self.template
         )
+
+    def recall_prompt(self, heard: str, base: str | None = None) -> str | None:
+        """The prompt for a second decode of speech first heard as ``heard``: ``base``
+        (default: :attr:`prompt`) followed by the phrasebook sentences most like it; None when
+        the phrasebook has nothing to offer."""
+        recalled = self.phrases.recall(heard)
+        if not recalled:
+            return None
+        return recall_prompt(base or self.prompt, recalled)
 
     @property
     def hotwords(self) -> str:
@@ -182,8 +194,11 @@ def build_pipeline(
     modality: str = "",
     model_folder: str | None = None,
     format_options: FormatOptions | None = None,
+    phrases: Phrasebook | None = None,
 ) -> TextPipeline:
-    """A pipeline over the bundled lexicons plus the terms of template ``spec`` (if given)."""
+    """A pipeline over the bundled lexicons plus the terms of template ``spec`` (if given).
+    ``phrases``: what :meth:`TextPipeline.recall_prompt` recalls from (default: the bundled
+    phrasebook of the template; ``Phrasebook()`` recalls nothing)."""
     vocab = load_vocabulary()
     if model_folder is None:
         from reporting.asr.models import default_model_dir
@@ -194,11 +209,13 @@ def build_pipeline(
     extra = template_terms(spec) if spec is not None else ()
     if extra:
         corrector = corrector.with_terms(extra)
+    template = str(getattr(spec, "id", "") or "")
     return TextPipeline(
         vocab,
         corrector,
         format_options or FormatOptions(),
         modality or (getattr(spec, "modality", "") or ""),
         extra,
-        str(getattr(spec, "id", "") or ""),
+        template,
+        bundled_phrases(template) if phrases is None else phrases,
     )

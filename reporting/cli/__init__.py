@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "transcribe": "reporting.cli.dictation_cmd:transcribe",
     "dictate": "reporting.cli.dictation_cmd:dictate",
     "devices": "reporting.cli.dictation_cmd:devices",
+    "phrases": "reporting.cli.phrases_cmd:phrases",
     "tui": "reporting.cli.tui_cmd:tui",
     "demo": "reporting.cli.demo_cmd:demo",
 }
@@ -52,6 +53,7 @@ _HELP = {
     "transcribe": "Transcribe audio files with the radiology vocabulary.",
     "dictate": "Dictate audio files into a template and write a report record.",
     "devices": "List audio input devices.",
+    "phrases": "Learn report sentences from prior reports for dictation to recall.",
     "tui": "Open the radiologist's reporting terminal UI.",
     "demo": "Run the end-to-end demo on the bundled examples.",
 }
