@@ -10,7 +10,9 @@ from reporting.asr.engine import TranscriberOptions, WhisperTranscriber, load_tr
 from reporting.asr.fake import FakeTranscriber, transcript_from_text
 from reporting.asr.formatting import FormatOptions, format_text
 from reporting.asr.models import ResolvedModel, prepare_default_model, resolve_model
+from reporting.asr.phrases import Phrasebook, bundled_phrases, phrasebook_for, read_phrases
 from reporting.asr.processing import Flag, Processed, TextPipeline, build_pipeline
+from reporting.asr.recall import RecallingTranscriber
 from reporting.asr.types import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
 
 __all__ = [
@@ -18,7 +20,9 @@ __all__ = [
     "FakeTranscriber",
     "Flag",
     "FormatOptions",
+    "Phrasebook",
     "Processed",
+    "RecallingTranscriber",
     "ResolvedModel",
     "Segment",
     "TextPipeline",
@@ -28,9 +32,12 @@ __all__ = [
     "WhisperTranscriber",
     "Word",
     "build_pipeline",
+    "bundled_phrases",
     "format_text",
     "load_transcriber",
+    "phrasebook_for",
     "prepare_default_model",
+    "read_phrases",
     "resolve_model",
     "transcript_from_text",
 ]

@@ -65,7 +65,7 @@ class FakeTranscriber:
         with self._lock:
             self.calls.append((int(audio.size), prompt))
             if audio.size == 0 or float(np.max(np.abs(audio))) < 1e-3:
-                return Transcript("", duration=duration)
+                return Transcript("", duration=duration, info={"gate": "energy"})
             if self._respond is not None:
                 item: str | Transcript = self._respond(audio)
             elif self._script:

@@ -309,6 +309,12 @@ class _Transcribes(Protocol):
     ) -> Any: ...
 
 
+class _Reconsiders(Protocol):
+    def reconsider(
+        self, audio: np.ndarray, final: Any, *, prompt: str | None = None, whole: bool = True
+    ) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Partial:
     """A provisional hypothesis for the utterance in progress."""
@@ -331,10 +337,11 @@ class Final:
 
 @dataclass(frozen=True)
 class Revision:
-    """A better transcript of a finished utterance whose :class:`Final` was joined from pieces
-    cut at pauses: the whole utterance decoded again, once, with full context (what
-    ``reporting dictate`` would write for the same audio).  ``replaces`` is the final
-    transcript it improves on; it comes only when the text differs."""
+    """A better transcript of a finished utterance: the whole utterance decoded again, once,
+    with full context (what ``reporting dictate`` would write for the same audio) -- after a
+    :class:`Final` joined from pieces cut at pauses, or after any final when a reviser recalls
+    report sentences like it into the prompt.  ``replaces`` is the final transcript it
+    improves on; it comes only when the text differs."""
 
     utterance: UtteranceAudio
     transcript: Any
@@ -373,6 +380,9 @@ class LiveRecognizer:
     than a decode of the whole utterance.  With ``revise`` (default: follows ``commit``), the
     whole utterance is decoded again as soon as its final is out, while the worker would
     otherwise wait for the next pause; a :class:`Revision` follows when that text differs.
+    With a ``reviser`` (e.g. :class:`reporting.asr.recall.RecallingTranscriber`), every final
+    is revised by ``reviser.reconsider(audio, final, prompt=..., whole=...)`` instead: the
+    second decode with report sentences like the final recalled into its prompt.
     """
 
     def __init__(
@@ -389,6 +399,7 @@ class LiveRecognizer:
         min_chunk_s: float = 2.0,
         long_run_s: float = 4.0,
         revise: bool | None = None,
+        reviser: _Reconsiders | None = None,
     ) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -404,6 +415,7 @@ class LiveRecognizer:
         self.min_chunk_s = min_chunk_s
         self.long_run_s = long_run_s
         self.revise = self.commit if revise is None else revise
+        self.reviser = reviser
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asr")
         self._last_partial = 0
         self._partial_job: tuple[int, Future[Any]] | None = None
@@ -560,7 +572,16 @@ class LiveRecognizer:
         results = [(s, f.result()) for s, f in pieces]
         transcript = results[0][1] if len(results) == 1 else join_transcripts(results, utt.duration)
         final = Final(utt, transcript, time.monotonic() - utt.ended_at, ahead)
-        if self.revise and len(results) > 1:
+        if self.revise and self.reviser is not None:
+            job = self._pool.submit(
+                self.reviser.reconsider,
+                utt.audio,
+                transcript,
+                prompt=self.prompt(),
+                whole=len(results) == 1,
+            )
+            self._revisions.append((final, job))
+        elif self.revise and len(results) > 1:
             self._revisions.append((final, self._decode(utt.audio)))
         return final
 

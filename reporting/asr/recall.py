@@ -1,0 +1,211 @@
+"""Decode an utterance twice: the second time with report sentences like it in the prompt.
+
+A quick first decode (greedy, short encoder window: the set-up of partial hypotheses) says
+roughly what was said; ``recall(heard, prompt)`` turns that into the prompt of the second,
+full decode: the template passage plus the phrasebook sentences most like it (see
+:mod:`reporting.asr.phrases` and :meth:`reporting.asr.TextPipeline.recall_prompt`).  Whisper
+copies words from its prompt, so a recalled "... areas of atelectasis." lets it write the
+term it first heard as "aeronometric tossing".
+
+It may also copy too much.  The second decode is kept only when, aligned word by word with the
+first, no stretch of it adds or drops ``max_run`` words or more (a recalled sentence written
+out although it was not said, say) and it keeps every side and negation the first decode
+heard; otherwise the utterance is decoded once more with the plain prompt.  Where the two
+decodes disagree on a side or a negation, the word's probability is capped at even odds, so
+the radiologist is asked to confirm it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable, Collection
+from typing import Any
+
+import numpy as np
+
+from reporting.asr.types import Transcriber, Transcript, Word
+
+__all__ = ["RecallingTranscriber", "consistent", "DISPUTED_PROBABILITY"]
+
+log = logging.getLogger(__name__)
+
+#: words whose change between the two decodes the radiologist must confirm
+_SENSITIVE = frozenset({"left", "right", "bilateral", "no", "not", "now", "without", "with"})
+#: the probability a disputed word keeps at most: two decodes disagreed on it
+DISPUTED_PROBABILITY = 0.5
+_MAX_RUN = 4
+#: sides and negations the second decode may change (flagged) but not drop or invent
+_KEPT = frozenset({"left", "right", "bilateral", "no", "not", "without"})
+_SIDES = frozenset({"left", "right"})
+
+
+def _key(token: str) -> str:
+    return re.sub(r"[^a-z0-9%]+", "", token.lower())
+
+
+def _keys(text: str) -> list[str]:
+    return [k for k in (_key(t) for t in re.split(r"[\s\-/]+", text)) if k]
+
+
+def consistent(
+    first: str,
+    second: str,
+    *,
+    max_run: int = _MAX_RUN,
+    kept: Collection[str] = _KEPT,
+    like_side: Callable[[str], bool] | None = None,
+) -> bool:
+    """Whether ``second`` reads as the same utterance as ``first``, aligned word by word: no
+    stretch of one has ``max_run`` or more words beyond the other's; no side or negation
+    (``kept``) of ``first`` is gone from ``second`` without one in its place; no negation of
+    ``second`` stands where ``first`` heard nothing; and no side of ``second`` stands where
+    ``first`` heard neither a side nor a word that may be a mis-heard side (``like_side``:
+    "write", "bright" ...)."""
+    from rapidfuzz.distance import Levenshtein
+
+    a, b = _keys(first), _keys(second)
+    if bool(a) != bool(b):
+        return False
+    for op in Levenshtein.opcodes(a, b):
+        if op.tag == "equal":
+            continue
+        heard, written = a[op.src_start : op.src_end], b[op.dest_start : op.dest_end]
+        if abs(len(written) - len(heard)) >= max_run:
+            return False
+        if any(w in kept for w in heard) and not any(w in kept for w in written):
+            return False
+        if not heard and any(w in kept for w in written):
+            return False
+        sided = any(w in _SIDES for w in written) and not any(w in _SIDES for w in heard)
+        if sided and not (like_side is not None and any(like_side(w) for w in heard)):
+            return False
+    return True
+
+
+def _disputed(first: str, second: Transcript, sensitive: Collection[str]) -> Transcript:
+    """``second`` with the probability of each sensitive word (side, negation) that the first
+    decode did not write there capped at :data:`DISPUTED_PROBABILITY`."""
+    from rapidfuzz.distance import Levenshtein
+
+    b = [_key(w.word) for w in second.words]
+    changed = {
+        j
+        for op in Levenshtein.opcodes(_keys(first), b)
+        if op.tag != "equal"
+        for j in range(op.dest_start, op.dest_end)
+        if b[j] in sensitive
+    }
+    if not changed:
+        return second
+
+    def capped(w: Word) -> Word:
+        return dataclasses.replace(w, probability=min(w.probability, DISPUTED_PROBABILITY))
+
+    words = [capped(w) if i in changed else w for i, w in enumerate(second.words)]
+    segments, used = [], 0
+    for seg in second.segments:  # the transcript's words are its segments' words, in order
+        n = len(seg.words)
+        segments.append(dataclasses.replace(seg, words=tuple(words[used : used + n])))
+        used += n
+    info = {**second.info, "disputed": sorted(changed)}
+    return dataclasses.replace(second, words=tuple(words), segments=tuple(segments), info=info)
+
+
+class RecallingTranscriber:
+    """A :class:`~reporting.asr.types.Transcriber` that decodes each utterance twice (see the
+    module docstring).
+
+    ``transcriber`` does the full decodes; ``first`` the quick one (default: the
+    transcriber's ``for_partials()`` when it has one, else the transcriber itself);
+    ``recall(heard, prompt)`` gives the second decode's prompt, or None when there is nothing
+    to recall (then the plain prompt is used); ``like_side(word)`` tells a word that may be a
+    mis-heard side (see :func:`consistent`).  :meth:`for_pipeline` takes both from a
+    :class:`~reporting.asr.processing.TextPipeline`.
+    """
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        recall: Callable[[str, str | None], str | None],
+        *,
+        first: Transcriber | None = None,
+        like_side: Callable[[str], bool] | None = None,
+        sensitive: Collection[str] = _SENSITIVE,
+        kept: Collection[str] = _KEPT,
+        max_run: int = _MAX_RUN,
+    ) -> None:
+        quick = getattr(transcriber, "for_partials", None)
+        self.transcriber = transcriber
+        self.first = first or (quick() if quick else transcriber)
+        self.recall = recall
+        self.like_side = like_side
+        self.sensitive = frozenset(sensitive)
+        self.kept = frozenset(kept)
+        self.max_run = max_run
+
+    @classmethod
+    def for_pipeline(
+        cls, transcriber: Transcriber, pipeline: Any, *, first: Transcriber | None = None
+    ) -> RecallingTranscriber:
+        """Recalling from ``pipeline``'s phrasebook (:meth:`TextPipeline.recall_prompt`),
+        with its confidence policy's sound-alikes of a side."""
+        policy = pipeline.vocabulary.confidence
+        return cls(transcriber, pipeline.recall_prompt, first=first,
+                   like_side=policy.sounds_like_side)  # fmt: skip
+
+    def __getattr__(self, name: str) -> Any:
+        # options, resolved, model, warm_up ... of the wrapped engine
+        try:
+            inner = self.__dict__["transcriber"]
+        except KeyError:
+            raise AttributeError(name) from None
+        return getattr(inner, name)
+
+    def for_partials(self) -> Transcriber:
+        return self.first
+
+    def transcribe(
+        self, audio: np.ndarray, *, prompt: str | None = None, hotwords: str | None = None
+    ) -> Transcript:
+        heard = self.first.transcribe(audio, prompt=prompt, hotwords=hotwords)
+        whole = self.first is self.transcriber
+        if heard.is_empty:
+            if whole or heard.info.get("gate"):
+                return heard  # silence or noise: the gates hold for both decodes
+            # the quick decode's guards dropped what it heard; the full decode decides
+            return self.transcriber.transcribe(audio, prompt=prompt, hotwords=hotwords)
+        return self._second(audio, heard, prompt, hotwords, whole=whole)
+
+    def reconsider(
+        self, audio: np.ndarray, final: Transcript, *, prompt: str | None = None, whole: bool = True
+    ) -> Transcript:
+        """The second decode of ``audio`` after ``final`` was heard in it; ``whole`` when
+        ``final`` was one decode of all of ``audio`` (kept when nothing is recalled or the
+        second decode is rejected); else (a final joined from pieces) the audio is decoded
+        whole with ``prompt`` instead."""
+        if final.is_empty:
+            return final
+        return self._second(audio, final, prompt, None, whole=whole)
+
+    def _second(
+        self,
+        audio: np.ndarray,
+        heard: Transcript,
+        prompt: str | None,
+        hotwords: str | None,
+        *,
+        whole: bool,
+    ) -> Transcript:
+        recalled = self.recall(heard.text, prompt)
+        if recalled and recalled != prompt:
+            second = self.transcriber.transcribe(audio, prompt=recalled, hotwords=hotwords)
+            if consistent(heard.text, second.text, max_run=self.max_run, kept=self.kept,
+                          like_side=self.like_side):  # fmt: skip
+                second = _disputed(heard.text, second, self.sensitive)
+                return dataclasses.replace(second, info={**second.info, "recalled": True})
+            log.debug("second decode refused: it adds or drops words the first did not")
+        if whole:
+            return heard
+        return self.transcriber.transcribe(audio, prompt=prompt, hotwords=hotwords)
