@@ -277,3 +277,30 @@ def test_worklist_from_real_dicom_files_skips_reports() -> None:
     dx = next(e for e in worklist.entries if e.modality == "DX")
     assert dx.patient_name == "Dog^AVeryGood" and dx.body_part == "THORAX"
     assert dx.laterality is Laterality.LEFT
+
+
+# ---------------------------------------------------------------- recall in live dictation
+def test_live_dictation_revises_with_the_templates_phrases_and_the_site_phrases(
+    isolated_home: Path,
+) -> None:
+    from reporting.asr import FakeTranscriber, build_pipeline
+    from reporting.asr.phrases import write_phrases
+    from reporting.asr.recall import RecallingTranscriber
+    from reporting.templating import load_template
+    from reporting.tui.listen import DictationController
+
+    engine = FakeTranscriber()
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    write_phrases(
+        isolated_home / "data" / "reporting" / "phrases.json", [("Site-only sentence here.", 1)]
+    )
+    reviser = DictationController._reviser(engine, pipeline)
+    assert isinstance(reviser, RecallingTranscriber) and reviser.transcriber is engine
+    prompt = reviser.recall("Site only sentence hear", pipeline.prompt)
+    assert (
+        prompt is not None and "No acute cardiopulmonary disease. Site-only sentence here" in prompt
+    )
+    config = isolated_home / "config" / "reporting" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[asr]\nrecall = false\n")
+    assert DictationController._reviser(engine, pipeline) is None

@@ -25,8 +25,18 @@ def _transcriber(model: str | None, beam_size: int | None, threads: int | None) 
     )
 
 
-def _pipeline(template: str | None, transcriber: Any, sides: bool) -> tuple[Any, Any]:
+def _pipeline(
+    template: str | None,
+    transcriber: Any,
+    sides: bool,
+    phrase_files: tuple[Path, ...],
+    recall: bool | None,
+) -> tuple[Any, Any, Any]:
+    """The template spec, the text pipeline and the transcriber to recognise with: one that
+    decodes each utterance twice, recalling report sentences, unless recall is off."""
     from reporting.asr import FormatOptions, build_pipeline
+    from reporting.asr.phrases import phrasebook_for
+    from reporting.asr.recall import RecallingTranscriber
 
     spec = None
     if template:
@@ -34,12 +44,33 @@ def _pipeline(template: str | None, transcriber: Any, sides: bool) -> tuple[Any,
 
         spec = load_template(template)
     folder = transcriber.resolved.location if transcriber.resolved.is_local else None
-    return spec, build_pipeline(
-        spec=spec, model_folder=folder, format_options=FormatOptions(capitalize_sides=sides)
+    phrases = phrasebook_for(str(getattr(spec, "id", "") or ""), site=phrase_files, recall=recall)
+    pipeline = build_pipeline(
+        spec=spec,
+        model_folder=folder,
+        format_options=FormatOptions(capitalize_sides=sides),
+        phrases=phrases,
     )
+    if len(phrases):
+        transcriber = RecallingTranscriber.for_pipeline(transcriber, pipeline)
+    return spec, pipeline, transcriber
 
 
 def _model_options(func: Any) -> Any:
+    func = click.option(
+        "--recall/--no-recall",
+        default=None,
+        help="Decode each utterance twice, the second time with the report sentences most "
+        "like it in the prompt [default: asr.recall in config.toml, else on].",
+    )(func)
+    func = click.option(
+        "--phrases",
+        "phrase_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Site phrase file to recall from (repeatable; from 'reporting phrases learn') "
+        "[default: asr.phrases, else ~/.local/share/reporting/phrases.json if present].",
+    )(func)
     func = click.option(
         "--threads",
         type=click.IntRange(0, 64),
@@ -76,6 +107,8 @@ def transcribe(
     model: str | None,
     beam_size: int | None,
     threads: int | None,
+    phrase_files: tuple[Path, ...],
+    recall: bool | None,
 ) -> None:
     """Transcribe AUDIO files (wav, flac, mp3) with the radiology vocabulary.
 
@@ -85,8 +118,13 @@ def transcribe(
     from reporting.audio import load_audio
     from reporting.dictation import recognise
 
-    transcriber = _transcriber(model, beam_size, threads)
-    spec, pipeline = _pipeline(template, transcriber, capitalize_sides)
+    spec, pipeline, transcriber = _pipeline(
+        template,
+        _transcriber(model, beam_size, threads),
+        capitalize_sides,
+        phrase_files,
+        recall,
+    )
     failed = 0
     for path in audio:
         try:
@@ -177,6 +215,8 @@ def dictate(
     model: str | None,
     beam_size: int | None,
     threads: int | None,
+    phrase_files: tuple[Path, ...],
+    recall: bool | None,
 ) -> None:
     """Dictate AUDIO files into a template and write the filled report record.
 
@@ -191,8 +231,13 @@ def dictate(
 
     if not audio and device is None:
         raise DictationError("give AUDIO files or --device to dictate from")
-    transcriber = _transcriber(model, beam_size, threads)
-    spec, pipeline = _pipeline(template_id, transcriber, capitalize_sides)
+    spec, pipeline, transcriber = _pipeline(
+        template_id,
+        _transcriber(model, beam_size, threads),
+        capitalize_sides,
+        phrase_files,
+        recall,
+    )
     context: dict[str, Any] = {"id": report_id}
     if procedure:
         context["procedure"] = procedure

@@ -248,6 +248,7 @@ class DictationController:
                 partial_every=1.5,
                 partials=not scripted,
                 speculate=not scripted,
+                reviser=None if scripted else self._reviser(app.transcriber, pipeline),
             )
             closers.append(recognizer.close)
             exhausted = True
@@ -277,6 +278,20 @@ class DictationController:
             self._listening = False
             if state != "error":
                 post(ListenState(state))
+
+    @staticmethod
+    def _reviser(transcriber: Any, pipeline: Any) -> Any:
+        """What revises each final: a second decode recalling the template's phrasebook and
+        the site phrases (None when recall is off in config.toml or nothing is there)."""
+        import dataclasses
+
+        book = optional("reporting.asr.phrases", "phrasebook_for")(pipeline.template)
+        if not len(book):
+            return None
+        recalling = dataclasses.replace(pipeline, phrases=book)
+        return optional("reporting.asr.recall", "RecallingTranscriber").for_pipeline(
+            transcriber, recalling
+        )
 
     def _post_events(self, events: list[Any]) -> None:
         for event in events:
