@@ -86,7 +86,7 @@ class Phrasebook:
                 extra.append(sentence)
         return Phrasebook(self.sentences + tuple(extra))
 
-    def recall(self, heard: str, *, per_clause: int = 2, max_words: int = 90) -> list[str]:
+    def recall(self, heard: str, *, per_clause: int = 3, max_words: int = 120) -> list[str]:
         """The sentences most like each clause of ``heard`` (``per_clause`` each, clause by
         clause, no repeats), at most ``max_words`` words in all."""
         from rapidfuzz import fuzz, process
