@@ -384,6 +384,13 @@ def _side_flags(text: str, **probabilities: float) -> list[str]:
         ("Opacity in the red lower lobe.", ["red"]),
         # the same side twice in a row: one of them was probably something else
         ("Surgical clips in the left, left breast.", ["left"]),
+        # a side swallowed by a made-up word
+        # ... and flagged where the corrector wrote a term in its place
+        ("There is minimal ribosular atelectasis.", ["bibasilar atelectasis"]),
+        ("Deformed riprobes.", ["riprobes"]),
+        ("Changes of dysright mastectomy.", ["dysright"]),
+        # a loose sound-alike before a paired structure
+        ("Deform dry ribs.", ["dry"]),
     ],
 )
 def test_doubtful_sides_are_flagged_even_when_confident(heard: str, flagged: list[str]) -> None:
@@ -402,6 +409,21 @@ def test_doubtful_sides_are_flagged_even_when_confident(heard: str, flagged: lis
 )
 def test_confident_correct_sides_and_ordinary_words_are_not_flagged(heard: str) -> None:
     assert _side_flags(heard) == []
+
+
+def test_an_unsure_word_where_a_side_belongs_is_a_doubtful_side() -> None:
+    # "deformed right ribs" heard as "deformed some ribs": no side before the paired structure
+    assert _side_flags("Deformed some ribs.", some=0.3) == ["some"]
+    assert _side_flags("Deformed some ribs.", some=0.95) == []
+    # a side, "both" or a bilateral word before the structure leaves nothing to doubt
+    for said in (
+        "Deformed left lower ribs.",
+        "Deformed both ribs.",
+        "Mild bibasilar lung scarring.",
+    ):
+        assert _side_flags(said, deformed=0.3, lower=0.3, both=0.95, mild=0.3, bibasilar=0.95) == []
+    # nor is an article or a preposition ever taken for a side
+    assert _side_flags("Scarring of the lungs.", the=0.2) == []
 
 
 def test_unsure_sides_are_flagged_and_sure_ones_are_not() -> None:

@@ -103,6 +103,11 @@ class Corrector:
             out = pattern.sub(repl, out)
         return out
 
+    def is_word(self, word: str) -> bool:
+        """Whether ``word`` is an ordinary English word or a vocabulary term (or one of
+        either with a listed prefix or suffix): a word the recogniser did not make up."""
+        return self._is_ordinary(word)
+
     def _is_ordinary(self, word: str) -> bool:
         w = word.lower()
         return self._is_known(w) or self._is_derived(w)

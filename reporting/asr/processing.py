@@ -8,7 +8,7 @@ to a stricter threshold) ended up in the new text, so the draft can mark it for 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,21 +99,58 @@ def is_doubtful(word: Word, policy: ConfidencePolicy) -> str | None:
     return None
 
 
-def side_context(words: Sequence[Word], policy: ConfidencePolicy) -> set[int]:
-    """Indexes of ``words`` whose side is doubtful from their neighbours, whatever their
-    probability: a loose sound-alike of a side right before a paired structure ("lit lung"),
-    and the second of the same side said twice in a row ("the left, left and ...")."""
+def side_context(
+    words: Sequence[Word], policy: ConfidencePolicy, *, known: Callable[[str], bool] | None = None
+) -> set[int]:
+    """Indexes of ``words`` whose side is doubtful from their neighbours: a loose sound-alike
+    of a side right before a paired structure ("lit lung"), the second of the same side said
+    twice in a row ("the left, left and ..."), a doubtful word right before a paired structure
+    that no side qualifies ("deform type ribs"), and a made-up word (not ``known``: neither
+    English nor a term) that may have swallowed a side ("minimal ribosular atelectasis")."""
     bares = [_bare(w.word) for w in words]
     doubtful: set[int] = set()
+    window = policy.lateral_window
     for i, bare in enumerate(bares):
         if not bare:
             continue
-        following = [b for b in bares[i + 1 : i + 1 + policy.lateral_window] if b]
+        following = [b for b in bares[i + 1 : i + 1 + window] if b]
         if policy.loosely_like_side(bare) and any(b in policy.lateral_terms for b in following):
             doubtful.add(i)
         if policy.repeated_sides and bare in ("left", "right") and i > 0 and bares[i - 1] == bare:
             doubtful.add(i)
+        if known is not None and not known(bare) and policy.may_hide_side(bare):
+            doubtful.add(i)
+        if (
+            policy.unsided_structures
+            and i + 1 < len(bares)
+            and bares[i + 1] in policy.lateral_terms
+            and bare not in policy.lateral_terms
+            and bare not in policy.unsided_skip
+            and words[i].probability < policy.sensitive_threshold
+            and not any(_sided(b) for b in bares[max(0, i - window) : i + 1])
+        ):
+            doubtful.add(i)
     return doubtful
+
+
+def _find(lowered: str, forms: Sequence[str], cursor: int) -> tuple[int, int] | None:
+    """The earliest whole-word match of any of ``forms`` in ``lowered`` from ``cursor``."""
+    found: tuple[int, int] | None = None
+    for form in forms:
+        m = re.compile(rf"(?<![\w.]){re.escape(form)}(?![\w])").search(lowered, cursor)
+        if m is not None and (found is None or m.start() < found[0]):
+            found = (m.start(), m.end())
+    return found
+
+
+def _bares(text: str) -> list[str]:
+    return [_bare(w) for w in text.split()]
+
+
+def _sided(bare: str) -> bool:
+    """Whether ``bare`` gives a side or says there is none to give ("bilateral", "both",
+    "bibasilar")."""
+    return bare in ("left", "right", "bilateral", "both") or bare.startswith("bi")
 
 
 @dataclass
@@ -151,17 +188,22 @@ class TextPipeline:
     def process(self, text: str, words: Sequence[Word] = ()) -> Processed:
         corrected, corrections = self.corrector.correct(text)
         formatted = format_text(corrected, self.format_options)
-        return Processed(formatted, text, corrections, self._flags(formatted, words))
+        return Processed(formatted, text, corrections, self._flags(formatted, words, corrections))
 
     def process_transcript(self, transcript: Transcript) -> Processed:
         return self.process(transcript.text, transcript.words)
 
-    def _flags(self, text: str, words: Sequence[Word]) -> tuple[Flag, ...]:
+    def _flags(
+        self, text: str, words: Sequence[Word], corrections: Sequence[Correction] = ()
+    ) -> tuple[Flag, ...]:
+        """Where each doubtful word of ``words`` ended up in ``text``; a word the corrector
+        replaced is flagged on what was written in its place ("ribosular" -> "bibasilar":
+        a side may have been lost there, and the correction does not make it sure)."""
         flags: list[Flag] = []
         lowered = text.lower()
         cursor = 0
         policy = self.vocabulary.confidence
-        side_doubts = side_context(words, policy)
+        side_doubts = side_context(words, policy, known=self.corrector.is_word)
         for index, word in enumerate(words):
             bare = _bare(word.word)
             if not bare:
@@ -170,17 +212,16 @@ class TextPipeline:
             number = words_to_number(bare)
             if number is not None:
                 forms.append(number)
-            found: tuple[int, int] | None = None
-            for form in forms:
-                m = re.compile(rf"(?<![\w.]){re.escape(form)}(?![\w])").search(lowered, cursor)
-                if m is not None and (found is None or m.start() < found[0]):
-                    found = (m.start(), m.end())
+            found = _find(lowered, forms, cursor)
+            if found is None:
+                replaced = [c.written.lower() for c in corrections if bare in _bares(c.heard)]
+                found = _find(lowered, replaced, cursor)
             if found is None:
                 continue
             cursor = found[1]
             reason = is_doubtful(word, policy)
-            if reason is None and index in side_doubts:
-                reason = "side"
+            if index in side_doubts and reason in (None, "low_probability", "sensitive"):
+                reason = "side"  # a doubtful side says more than a doubtful word
             if reason is not None:
                 flags.append(
                     Flag(found[0], found[1], text[found[0] : found[1]], word.probability, reason)

@@ -38,12 +38,24 @@ class ConfidencePolicy:
     lateral_window: int = 2
     #: the same side said twice in a row ("left, left") is flagged: one was probably mis-heard
     repeated_sides: bool = True
+    #: regular expressions for a word the recogniser made up (neither an English word nor a
+    #: term) that may have swallowed a side: "ribosular" for "right basilar"
+    hidden_side_patterns: tuple[re.Pattern[str], ...] = ()
+    #: a doubtful word (below ``sensitive_threshold``) right before a paired structure that no
+    #: side qualifies may be a mis-heard side ("deform type ribs" for "deformed right ribs");
+    #: words of ``unsided_skip`` never are
+    unsided_structures: bool = True
+    unsided_skip: frozenset[str] = frozenset()
 
     def sounds_like_side(self, bare: str) -> bool:
         """True when the lower-case word ``bare`` (not itself a side) may be a mis-heard side."""
         if bare in ("left", "right"):
             return False
         return bare in self.side_soundalikes or any(p.fullmatch(bare) for p in self.side_patterns)
+
+    def may_hide_side(self, bare: str) -> bool:
+        """True when ``bare``, a word that is neither English nor a term, may hide a side."""
+        return any(p.fullmatch(bare) for p in self.hidden_side_patterns)
 
     def loosely_like_side(self, bare: str) -> bool:
         """True when ``bare`` may be a mis-heard side if a paired structure follows it."""
@@ -151,6 +163,9 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
                 "lateral_patterns",
                 "lateral_window",
                 "repeated_sides",
+                "hidden_side_patterns",
+                "unsided_structures",
+                "unsided_skip",
             ),
         )
         for key in ("threshold", "sensitive_threshold"):
@@ -162,12 +177,14 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         alikes = lc.get("side_soundalikes", [])
         if not isinstance(alikes, list) or not all(isinstance(s, str) for s in alikes):
             raise LexiconError(f"{path}: low_confidence.side_soundalikes must be a list of words")
-        for key in ("numbers", "repeated_sides"):
+        for key in ("numbers", "repeated_sides", "unsided_structures"):
             if not isinstance(lc.get(key, True), bool):
                 raise LexiconError(f"{path}: low_confidence.{key} must be true or false")
+        for key in ("lateral_terms", "unsided_skip"):
+            listed = lc.get(key, [])
+            if not isinstance(listed, list) or not all(isinstance(s, str) for s in listed):
+                raise LexiconError(f"{path}: low_confidence.{key} must be a list of words")
         lateral = lc.get("lateral_terms", [])
-        if not isinstance(lateral, list) or not all(isinstance(s, str) for s in lateral):
-            raise LexiconError(f"{path}: low_confidence.lateral_terms must be a list of words")
         window = lc.get("lateral_window", 2)
         if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 6:
             raise LexiconError(f"{path}: low_confidence.lateral_window must be an integer 1..6")
@@ -182,6 +199,9 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
             _patterns(path, "lateral_patterns", lc.get("lateral_patterns", [])),
             window,
             bool(lc.get("repeated_sides", True)),
+            _patterns(path, "hidden_side_patterns", lc.get("hidden_side_patterns", [])),
+            bool(lc.get("unsided_structures", True)),
+            frozenset(s.lower() for s in lc.get("unsided_skip", [])),
         )
     return Vocabulary(
         tuple(t.strip() for t in terms),
