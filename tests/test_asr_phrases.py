@@ -86,6 +86,7 @@ def test_learning_counts_sentences_and_leaves_out_names_dates_and_redactions() -
             "1. Small left pleural effusion. 2. No pneumothorax is seen.",
             "Stable XXXX opacity in the right upper lobe. Ok.",
             "Compared with the study from March 3, 2025, unchanged appearance of the chest.",
+            "Discussed with Dr. Jones by phone. PA and lateral views of the chest.",
         ]
     )
     sentences = dict(learned)
@@ -93,7 +94,8 @@ def test_learning_counts_sentences_and_leaves_out_names_dates_and_redactions() -
     assert sentences["Small left pleural effusion."] == 1
     assert "No pneumothorax is seen." in sentences
     assert "No acute cardiopulmonary abnormality." in sentences
-    assert not any("Smith" in s or "XXXX" in s or "2025" in s for s in sentences)
+    assert not any("Smith" in s or "XXXX" in s or "2025" in s or "Jones" in s for s in sentences)
+    assert "PA and lateral views of the chest." in sentences  # "PA" is not a title
     assert "Ok." not in sentences  # fewer than three words
 
 

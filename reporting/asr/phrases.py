@@ -165,13 +165,18 @@ def bundled_phrases(template: str = "") -> Phrasebook:
 
 #: sentences that would carry names, dates or times out of a report are not learned
 _PRIVATE = re.compile(
-    r"\b(?:dr|mr|mrs|ms|prof|doctor|nurse|pa|np|rn)\b\.?\s+[A-Z]|"
+    r"\b(?:dr|mr|mrs|ms|prof|doctor|nurse)\b\.?\s+(?-i:[A-Z])|"
     r"\d{1,4}[/-]\d{1,2}[/-]\d{1,4}|\b\d{1,2}:\d{2}\b|\b(?:am|pm|a\.m\.|p\.m\.)\b|"
     r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|"
     r"\b(?:19|20)\d{2}\b|XXXX|_{3,}|\*{3,}|\[\w*\]",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)%][.!?])\s+(?=[A-Z0-9(])")
+#: a sentence ends at . ! or ? before a capital, but not after a title ("Dr. Jones")
+_SENTENCE_END = re.compile(
+    r"(?<=[a-z0-9)%][.!?])(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bprof\.)"
+    r"\s+(?=(?-i:[A-Z0-9(]))",
+    re.IGNORECASE,
+)
 
 
 def learn_sentences(texts: Iterable[str]) -> list[tuple[str, int]]:
