@@ -190,3 +190,9 @@ def test_a_merged_side_word_is_a_doubtful_side() -> None:
     policy = build_pipeline(phrases=Phrasebook()).vocabulary.confidence
     assert policy.sounds_like_side("dysright") and policy.sounds_like_side("ofleft")
     assert not any(policy.sounds_like_side(w) for w in ("upright", "outright", "cleft"))
+
+
+def test_a_second_decode_that_drops_a_clause_is_refused() -> None:
+    said = "Hyperexpanded lungs with flattening of the hemidiaphragms, consistent with emphysema."
+    assert not consistent(said, "Hyperexpanded lungs with flattening of the hemidiaphragms.")
+    assert consistent(said, "Hyperexpanded lungs with flattening of hemidiaphragms, emphysema.")

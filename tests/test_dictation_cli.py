@@ -81,6 +81,27 @@ def test_dictate_fills_the_template(capsys: pytest.CaptureFixture[str], tmp_path
     assert report.section("examination").text == "XR CHEST PA AND LATERAL"
 
 
+@pytest.mark.slow
+def test_recall_finds_the_terms_a_single_decode_mishears(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path
+) -> None:
+    clip = str(EXAMPLES / "recall.flac")
+    assert main(["transcribe", clip, "--template", "chest_xr", "--no-recall"]) == 0
+    once = capsys.readouterr().out.lower()
+    assert "granulomatous" not in once and "sternotomy" not in once
+    assert main(["transcribe", clip, "--template", "chest_xr"]) == 0
+    twice = capsys.readouterr().out
+    assert re.fullmatch(
+        r"Sequelae? of prior granulomatous disease\. Median sternotomy wires are intact\.\n", twice
+    )
+    # recall off in config.toml is the same as --no-recall
+    config = isolated_home / "config" / "reporting" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[asr]\nrecall = false\n")
+    assert main(["transcribe", clip, "--template", "chest_xr"]) == 0
+    assert capsys.readouterr().out.lower() == once
+
+
 def test_dictate_needs_audio_or_a_device(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dictate", "--template", "chest_xr"]) == 4
     assert "AUDIO" in capsys.readouterr().err

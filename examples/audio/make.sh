@@ -30,6 +30,8 @@ say measurements en-us 160 "There is a seven millimeter nodule in the right uppe
   "The mass measures three point two by two centimeters period"
 say spine en-us 160 "Disc protrusion at L four five. Mild narrowing at L five S one period"
 say commands_in_text en-us 165 "The next field of view is clear period"
+# terms a single decode mis-hears in this voice and the recalled second decode gets right
+say recall en+m3 170 "Sequela of prior granulomatous disease." "Median sternotomy wires are intact."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

@@ -8,9 +8,9 @@ copies words from its prompt, so a recalled "... areas of atelectasis." lets it 
 term it first heard as "aeronometric tossing".
 
 It may also copy too much.  The second decode is kept only when, aligned word by word with the
-first, no stretch of it adds or drops ``max_run`` words or more (a recalled sentence written
-out although it was not said, say) and it keeps every side and negation the first decode
-heard; otherwise the utterance is decoded once more with the plain prompt.  Where the two
+first, no stretch of it adds four words or more (a recalled sentence written out although it
+was not said, say) or drops three or more, and it keeps every side and negation the first
+decode heard; otherwise the utterance is decoded once more with the plain prompt.  Where the two
 decodes disagree on a side or a negation, the word's probability is capped at even odds, so
 the radiologist is asked to confirm it.
 """
@@ -36,6 +36,10 @@ _SENSITIVE = frozenset({"left", "right", "bilateral", "no", "not", "now", "witho
 #: the probability a disputed word keeps at most: two decodes disagreed on it
 DISPUTED_PROBABILITY = 0.5
 _MAX_RUN = 4
+#: words the second decode may drop in one stretch before it is refused: fewer than it may
+#: add, because what it drops is lost ("..., consistent with emphysema" gone after a recalled
+#: "Hyperexpanded lungs with flattening of the hemidiaphragms.")
+_MAX_DROP = 3
 #: sides and negations the second decode may change (flagged) but not drop or invent
 _KEPT = frozenset({"left", "right", "bilateral", "no", "not", "without"})
 _SIDES = frozenset({"left", "right"})
@@ -54,11 +58,13 @@ def consistent(
     second: str,
     *,
     max_run: int = _MAX_RUN,
+    max_drop: int = _MAX_DROP,
     kept: Collection[str] = _KEPT,
     like_side: Callable[[str], bool] | None = None,
 ) -> bool:
     """Whether ``second`` reads as the same utterance as ``first``, aligned word by word: no
-    stretch of one has ``max_run`` or more words beyond the other's; no side or negation
+    stretch of ``second`` has ``max_run`` or more words beyond the first's, nor ``max_drop``
+    or more fewer; no side or negation
     (``kept``) of ``first`` is gone from ``second`` without one in its place; no negation of
     ``second`` stands where ``first`` heard nothing; and no side of ``second`` stands where
     ``first`` heard neither a side nor a word that may be a mis-heard side (``like_side``:
@@ -72,7 +78,7 @@ def consistent(
         if op.tag == "equal":
             continue
         heard, written = a[op.src_start : op.src_end], b[op.dest_start : op.dest_end]
-        if abs(len(written) - len(heard)) >= max_run:
+        if len(written) - len(heard) >= max_run or len(heard) - len(written) >= max_drop:
             return False
         if any(w in kept for w in heard) and not any(w in kept for w in written):
             return False
@@ -135,6 +141,7 @@ class RecallingTranscriber:
         sensitive: Collection[str] = _SENSITIVE,
         kept: Collection[str] = _KEPT,
         max_run: int = _MAX_RUN,
+        max_drop: int = _MAX_DROP,
     ) -> None:
         quick = getattr(transcriber, "for_partials", None)
         self.transcriber = transcriber
@@ -144,6 +151,7 @@ class RecallingTranscriber:
         self.sensitive = frozenset(sensitive)
         self.kept = frozenset(kept)
         self.max_run = max_run
+        self.max_drop = max_drop
 
     @classmethod
     def for_pipeline(
@@ -201,7 +209,8 @@ class RecallingTranscriber:
         recalled = self.recall(heard.text, prompt)
         if recalled and recalled != prompt:
             second = self.transcriber.transcribe(audio, prompt=recalled, hotwords=hotwords)
-            if consistent(heard.text, second.text, max_run=self.max_run, kept=self.kept,
+            if consistent(heard.text, second.text, max_run=self.max_run,
+                          max_drop=self.max_drop, kept=self.kept,
                           like_side=self.like_side):  # fmt: skip
                 second = _disputed(heard.text, second, self.sensitive)
                 return dataclasses.replace(second, info={**second.info, "recalled": True})
