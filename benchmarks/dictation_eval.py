@@ -492,6 +492,18 @@ def main(argv: list[str]) -> int:
         "reviser), whole (finals joined from pieces decoded again whole, no recall) and off",
     )
     parser.add_argument(
+        "--latency-stream",
+        type=int,
+        default=1,
+        help="replay this many clips in a row as one dictation (default 1: each alone)",
+    )
+    parser.add_argument(
+        "--latency-gap-s",
+        type=float,
+        default=0.8,
+        help="with --latency-stream: seconds of silence between the clips (default 0.8)",
+    )
+    parser.add_argument(
         "--latency-windows",
         default="",
         help="comma-separated encoder windows to compare in the replay, clip by clip in "
@@ -655,12 +667,19 @@ def main(argv: list[str]) -> int:
     replay = [(c, p) for c, p in zip(clips, paths, strict=True) if c.split == "held_out"][
         args.latency_skip : args.latency_skip + args.latency_clips
     ]
-    for k, (clip, path) in enumerate(replay):
-        audio = load_audio(path)
-        if audio.size / 16000 > 15.5:
-            continue
-        # the speaker pauses after the utterance (the VAD hears the end, as in live dictation)
-        audio = np.concatenate([audio, np.zeros(16000, np.float32)])
+    # what is replayed: each clip alone, or --latency-stream clips in a row with a short pause
+    # between them (dictation going on, so a revision's decode may hold up the next final)
+    played = [(c, load_audio(p)) for c, p in replay]
+    played = [(c, a) for c, a in played if a.size / 16000 <= 15.5]
+    gap = np.zeros(int(args.latency_gap_s * 16000), np.float32)
+    streams = []
+    for first in range(0, len(played), args.latency_stream):
+        group = played[first : first + args.latency_stream]
+        pieces = [x for _, a in group for x in (a, gap)][:-1]
+        # the speaker pauses after the last utterance (the VAD hears the end, as live)
+        audio = np.concatenate([*pieces, np.zeros(16000, np.float32)])
+        streams.append((" ".join(c.text for c, _ in group), audio))
+    for k, (said_text, audio) in enumerate(streams):
         for w, pause, cut, revise in setups if k % 2 == 0 else setups[::-1]:
             engine = engines[w]
             min_chunk, _, long_run = cut.partition("/")
@@ -695,11 +714,11 @@ def main(argv: list[str]) -> int:
                 elif isinstance(event, Revision):
                     rep.revisions += 1
                     rep.revision_delays.append(time.monotonic() - speech_end)
-            e, n = wer_counts(clip.text, " ".join(said[i] for i in sorted(said)))
+            e, n = wer_counts(said_text, " ".join(said[i] for i in sorted(said)))
             rep.edits += e
             rep.words += n
             rep.revised_edits += wer_counts(
-                clip.text, " ".join(revised[i] for i in sorted(revised))
+                said_text, " ".join(revised[i] for i in sorted(revised))
             )[0]
     # the headline is the default set-up (the encoder window and pause users get)
     default = (
@@ -718,8 +737,9 @@ def main(argv: list[str]) -> int:
             print(
                 f"end-of-utterance latency ({w} s encoder window, {pause} ms pauses/brief pauses "
                 f"commit, pieces from {cut} s min-chunk/long-run, revisions {revise}), "
-                f"real-time replay of "
-                f"{len(replay)} held-out clips ({len(r.latencies)} utterances, {r.speculative} "
+                f"real-time replay of {len(played)} held-out clips"
+                f"{f' in dictations of {args.latency_stream}' if args.latency_stream > 1 else ''}"
+                f" ({len(r.latencies)} utterances, {r.speculative} "
                 f"decoded ahead): p50 {r.pct(0.5):.2f} s, p95 {r.pct(0.95):.2f} s, max "
                 f"{r.pct(1.0):.2f} s (target p95 <= {TARGETS['latency_p95']} s, VAD hang-over "
                 f"{hangover:.2f} s included); WER of the live text {r.wer:.3f}"
