@@ -426,6 +426,15 @@ def test_an_unsure_word_where_a_side_belongs_is_a_doubtful_side() -> None:
     assert _side_flags("Scarring of the lungs.", the=0.2) == []
 
 
+def test_an_unsure_word_one_letter_from_a_paired_structure_counts_as_one() -> None:
+    # "deformed right ribs" heard as "deform dry fibs": "fibs" is an English word, but an
+    # unsure one a letter from "ribs", so the loose sound-alike of a side before it is doubtful
+    assert _side_flags("Deform dry fibs.", fibs=0.5) == ["dry"]
+    # a sure "fibs" is what was said, and a short word is never stretched to a structure
+    assert _side_flags("Deform dry fibs.", fibs=0.95) == []
+    assert _side_flags("Deform dry rob.", rob=0.3) == []
+
+
 def test_unsure_sides_are_flagged_and_sure_ones_are_not() -> None:
     assert _side_flags("Right upper lobe opacity.", right=0.6) == ["Right"]
     assert _side_flags("Right upper lobe opacity.", right=0.9) == []

@@ -105,16 +105,20 @@ def side_context(
     """Indexes of ``words`` whose side is doubtful from their neighbours: a loose sound-alike
     of a side right before a paired structure ("lit lung"), the second of the same side said
     twice in a row ("the left, left and ..."), a doubtful word right before a paired structure
-    that no side qualifies ("deform type ribs"), and a made-up word (not ``known``: neither
+    that no side qualifies ("deform type ribs"; a doubtful word one letter from a structure
+    counts as one: "deform dry fibs"), and a made-up word (not ``known``: neither
     English nor a term) that may have swallowed a side ("minimal ribosular atelectasis")."""
     bares = [_bare(w.word) for w in words]
+    paired = [
+        bool(b) and policy.is_structure(b, w.probability) for b, w in zip(bares, words, strict=True)
+    ]
     doubtful: set[int] = set()
     window = policy.lateral_window
     for i, bare in enumerate(bares):
         if not bare:
             continue
-        following = [b for b in bares[i + 1 : i + 1 + window] if b]
-        if policy.loosely_like_side(bare) and any(b in policy.lateral_terms for b in following):
+        following = [j for j in range(i + 1, min(len(bares), i + 1 + window)) if bares[j]]
+        if policy.loosely_like_side(bare) and any(paired[j] for j in following):
             doubtful.add(i)
         if policy.repeated_sides and bare in ("left", "right") and i > 0 and bares[i - 1] == bare:
             doubtful.add(i)
@@ -123,8 +127,8 @@ def side_context(
         if (
             policy.unsided_structures
             and i + 1 < len(bares)
-            and bares[i + 1] in policy.lateral_terms
-            and bare not in policy.lateral_terms
+            and paired[i + 1]
+            and not paired[i]
             and bare not in policy.unsided_skip
             and words[i].probability < policy.sensitive_threshold
             and not any(_sided(b) for b in bares[max(0, i - window) : i + 1])

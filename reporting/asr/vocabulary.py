@@ -46,6 +46,26 @@ class ConfidencePolicy:
     #: words of ``unsided_skip`` never are
     unsided_structures: bool = True
     unsided_skip: frozenset[str] = frozenset()
+    #: a doubtful word (below ``sensitive_threshold``) one letter from a paired structure
+    #: counts as that structure for the rules above ("deform dry fibs" for "deformed right
+    #: ribs": "dry" is then a doubtful side)
+    near_lateral_terms: bool = True
+
+    def is_structure(self, bare: str, probability: float = 1.0) -> bool:
+        """True when ``bare`` names a paired structure, or (with ``near_lateral_terms``) is a
+        doubtful word of four letters or more one edit from one."""
+        if bare in self.lateral_terms:
+            return True
+        if not self.near_lateral_terms or probability >= self.sensitive_threshold:
+            return False
+        if len(bare) < 4:
+            return False
+        from rapidfuzz.distance import Levenshtein
+
+        return any(
+            len(term) >= 4 and Levenshtein.distance(bare, term, score_cutoff=1) <= 1
+            for term in self.lateral_terms
+        )
 
     def sounds_like_side(self, bare: str) -> bool:
         """True when the lower-case word ``bare`` (not itself a side) may be a mis-heard side."""
@@ -166,6 +186,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
                 "hidden_side_patterns",
                 "unsided_structures",
                 "unsided_skip",
+                "near_lateral_terms",
             ),
         )
         for key in ("threshold", "sensitive_threshold"):
@@ -177,7 +198,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         alikes = lc.get("side_soundalikes", [])
         if not isinstance(alikes, list) or not all(isinstance(s, str) for s in alikes):
             raise LexiconError(f"{path}: low_confidence.side_soundalikes must be a list of words")
-        for key in ("numbers", "repeated_sides", "unsided_structures"):
+        for key in ("numbers", "repeated_sides", "unsided_structures", "near_lateral_terms"):
             if not isinstance(lc.get(key, True), bool):
                 raise LexiconError(f"{path}: low_confidence.{key} must be true or false")
         for key in ("lateral_terms", "unsided_skip"):
@@ -202,6 +223,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
             _patterns(path, "hidden_side_patterns", lc.get("hidden_side_patterns", [])),
             bool(lc.get("unsided_structures", True)),
             frozenset(s.lower() for s in lc.get("unsided_skip", [])),
+            bool(lc.get("near_lateral_terms", True)),
         )
     return Vocabulary(
         tuple(t.strip() for t in terms),
