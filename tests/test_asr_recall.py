@@ -103,6 +103,14 @@ def test_a_side_or_negation_the_second_decode_drops_is_refused() -> None:
     assert not consistent("small left pleural effusion", "small pleural effusion")
     assert not consistent("no pneumothorax", "pneumothorax")
     assert not consistent("", "anything")
+    # a stretch may change a side or a negation but not lose one, even when another kept
+    # word stands in its place
+    assert not consistent(
+        "effusions, left greater than right.", "effusions, bilateral pleural effusion seen."
+    )
+    assert not consistent("no left pleural effusion", "without pleural effusion")
+    assert consistent("no left pleural effusion", "no right pleural effusion")
+    assert consistent("small left effusion", "small bilateral effusion")
 
 
 _WORD = st.sampled_from(

@@ -43,6 +43,9 @@ _MAX_DROP = 3
 #: sides and negations the second decode may change (flagged) but not drop or invent
 _KEPT = frozenset({"left", "right", "bilateral", "no", "not", "without"})
 _SIDES = frozenset({"left", "right"})
+#: words that give a side: a stretch of the second decode may change them, not lose one
+#: ("left greater than right" -> "bilateral")
+_SIDED = _SIDES | {"bilateral"}
 
 
 def _key(token: str) -> str:
@@ -64,8 +67,8 @@ def consistent(
 ) -> bool:
     """Whether ``second`` reads as the same utterance as ``first``, aligned word by word: no
     stretch of ``second`` has ``max_run`` or more words beyond the first's, nor ``max_drop``
-    or more fewer; no side or negation
-    (``kept``) of ``first`` is gone from ``second`` without one in its place; no negation of
+    or more fewer; no stretch of ``second`` has fewer sides, or fewer negations, of ``kept``
+    than the same stretch of ``first`` (each may change, none may vanish); no negation of
     ``second`` stands where ``first`` heard nothing; and no side of ``second`` stands where
     ``first`` heard neither a side nor a word that may be a mis-heard side (``like_side``:
     "write", "bright" ...)."""
@@ -74,14 +77,16 @@ def consistent(
     a, b = _keys(first), _keys(second)
     if bool(a) != bool(b):
         return False
+    groups = (frozenset(kept) & _SIDED, frozenset(kept) - _SIDED)  # sides, then negations
     for op in Levenshtein.opcodes(a, b):
         if op.tag == "equal":
             continue
         heard, written = a[op.src_start : op.src_end], b[op.dest_start : op.dest_end]
         if len(written) - len(heard) >= max_run or len(heard) - len(written) >= max_drop:
             return False
-        if any(w in kept for w in heard) and not any(w in kept for w in written):
-            return False
+        for group in groups:
+            if sum(w in group for w in written) < sum(w in group for w in heard):
+                return False  # one may change ("write" -> "right"), none may vanish
         if not heard and any(w in kept for w in written):
             return False
         sided = any(w in _SIDES for w in written) and not any(w in _SIDES for w in heard)
