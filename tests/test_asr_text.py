@@ -451,6 +451,9 @@ def test_side_rules_are_validated(tmp_path: Path) -> None:
         _vocabulary_from(bad, {**base, "low_confidence": {"lateral_window": 0}})
     with pytest.raises(LexiconError, match=r"low_confidence.*side_pattern"):
         _vocabulary_from(bad, {**base, "low_confidence": {"side_pattern": []}})
+    for key in ("unsided_structures", "near_lateral_terms"):
+        with pytest.raises(LexiconError, match=rf"low_confidence.{key} must be true or false"):
+            _vocabulary_from(bad, {**base, "low_confidence": {key: "yes"}})
     policy = _vocabulary_from(
         bad, {**base, "low_confidence": {"side_patterns": ["r[iy]de"], "lateral_terms": ["Lung"]}}
     ).confidence
