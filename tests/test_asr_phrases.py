@@ -84,6 +84,8 @@ def test_learning_counts_sentences_and_leaves_out_names_dates_and_redactions() -
             "No acute cardiopulmonary abnormality. Heart size is normal.",
             "Heart size is normal. Findings discussed with Dr. Smith at 14:30 on 3/4/2026.",
             "1. Small left pleural effusion. 2. No pneumothorax is seen.",
+            "1. Mild cardiomegaly with small effusions 2. Emphysema without acute disease.. "
+            "3. Is there a known history? 4. Old healed rib fractures.",
             "Stable XXXX opacity in the right upper lobe. Ok.",
             "Compared with the study from March 3, 2025, unchanged appearance of the chest.",
             "Discussed with Dr. Jones by phone. PA and lateral views of the chest.",
@@ -93,6 +95,11 @@ def test_learning_counts_sentences_and_leaves_out_names_dates_and_redactions() -
     assert learned[0] == ("Heart size is normal.", 2)
     assert sentences["Small left pleural effusion."] == 1
     assert "No pneumothorax is seen." in sentences
+    # a list item's number belongs to the next sentence, even with no full stop before it
+    assert "Mild cardiomegaly with small effusions." in sentences
+    assert "Emphysema without acute disease." in sentences
+    assert "Is there a known history?" in sentences
+    assert "Old healed rib fractures." in sentences
     assert "No acute cardiopulmonary abnormality." in sentences
     assert not any("Smith" in s or "XXXX" in s or "2025" in s or "Jones" in s for s in sentences)
     assert "PA and lateral views of the chest." in sentences  # "PA" is not a title

@@ -178,6 +178,11 @@ _SENTENCE_END = re.compile(
     re.IGNORECASE,
 )
 
+#: a numbered list in a report ("1. Cardiomegaly 2. Small effusions"): its first item, and
+#: where each next item starts (the sentence before it need not end with a full stop)
+_LIST_START = re.compile(r"(?:^|\s)1[.)]\s+(?=[A-Z])")
+_LIST_ITEM = re.compile(r"(?<=[A-Za-z0-9)%])\.*\s+\d{1,2}[.)]\s+(?=[A-Z])")
+
 
 def learn_sentences(texts: Iterable[str]) -> list[tuple[str, int]]:
     """The sentences of report ``texts`` (findings and impressions, say) worth recalling, with
@@ -187,6 +192,8 @@ def learn_sentences(texts: Iterable[str]) -> list[tuple[str, int]]:
     shown: dict[str, str] = {}
     for text in texts:
         flat = " ".join(text.split())
+        if _LIST_START.search(flat):  # the next item's number is not the end of a sentence
+            flat = _LIST_ITEM.sub(". ", flat)
         for sentence in _SENTENCE_END.split(flat):
             sentence = re.sub(r"^[\s\-*\u2022\d.)]+(?=[A-Za-z])", "", sentence).strip()
             if not _MIN_WORDS <= len(sentence.split()) <= _MAX_WORDS or _PRIVATE.search(sentence):
