@@ -194,6 +194,11 @@ def synthesise(clip: Clip) -> Path:
     return wav
 
 
+def voice_label(clip: Clip) -> str:
+    """'espeak en-us 165', 'flite kal 1' ...: the synthesiser, its voice and its speed."""
+    return f"{clip.engine} {clip.voice} {clip.speed:g}"
+
+
 def words(text: str) -> list[str]:
     text = text.lower().replace("-", " ")
     return re.findall(r"[a-z0-9.%]+(?:'[a-z]+)?", re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text))
@@ -576,6 +581,9 @@ def main(argv: list[str]) -> int:
     shifts = [float(x) for x in listed(args.shifts_ms, "0")]
     # held-out WER of each system at each shift: (edits, reference words)
     by_shift = {(system, sh): [0, 0] for system in names for sh in shifts}
+    # WER and term recall of each system for each voice: [edits, reference words, terms found,
+    # terms said]; a few voices can carry most of the errors
+    by_voice: dict[tuple[str, str], list[int]] = {}
     runs = [(c, p, sh) for c, p in zip(clips, paths, strict=True) for sh in shifts]
     for clip, path, shift in runs:
         if args.latency_only:
@@ -625,6 +633,9 @@ def main(argv: list[str]) -> int:
             f, t = term_hits(terms, clip.text, hyp)
             sc.terms_found += f
             sc.terms_total += t
+            tally = by_voice.setdefault((system, voice_label(clip)), [0, 0, 0, 0])
+            for i, x in enumerate((e, n, f, t)):
+                tally[i] += x
             sc.seconds += secs
             sc.audio += duration
             sides_ok = score_sides(sc, clip.text, hyp, extra[0] if extra else None)
@@ -772,6 +783,10 @@ def main(argv: list[str]) -> int:
                     for split in ("tune", "held_out")
                 },
                 "latencies": latencies,
+                "by_voice": {
+                    f"{system}/{v}": {"wer": e / max(1, n), "term_recall": f / max(1, t)}
+                    for (system, v), (e, n, f, t) in sorted(by_voice.items())
+                },
                 "clips": results,
             },
             indent=1,
@@ -798,6 +813,14 @@ def main(argv: list[str]) -> int:
                 if name == system
             )
             print(f"held-out WER of {system} by shift of the clips: {each}")
+    voices = sorted({v for _, v in by_voice})
+    print(f"{'WER / term recall by voice':26s} " + " ".join(f"{v:>18s}" for v in voices))
+    for system in names:
+        cells = []
+        for v in voices:
+            e, n, f, t = by_voice.get((system, v), [0, 0, 0, 0])
+            cells.append(f"{e / max(1, n):8.3f} / {f / max(1, t):.3f}" if n else " " * 18)
+        print(f"{system:26s} " + " ".join(f"{c:>18s}" for c in cells))
     for system, split in ((n, sp) for n in systems for sp in ("tune", "held_out")):
         sc = scores[(system, split)]
         if not sc.ref_words:
@@ -811,8 +834,8 @@ def main(argv: list[str]) -> int:
             f"({sc.flagged_wrong}/{sc.wrong})"
         )
     print_replays()
-    held_base = table["baseline/held_out"]
-    for system in systems:
+    held_base = table.get("baseline/held_out", {})  # the dev set has no held-out voices
+    for system in systems if held_base else ():
         held = table[f"{system}/held_out"]
         ratio = held["seconds"] / max(1e-9, held_base["seconds"])
         print(
