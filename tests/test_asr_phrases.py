@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from reporting.asr import build_pipeline
 from reporting.asr.phrases import (
     PROMPT_MAX_WORDS,
     Phrasebook,
@@ -55,6 +56,48 @@ def test_recall_finds_the_sentence_a_mishearing_came_from() -> None:
     assert set(both) == {"Mild cardiomegaly.", "Moderate hiatal hernia."}
     assert book.recall("") == []
     assert Phrasebook().recall("anything at all") == []
+
+
+def test_a_misheard_word_recalls_the_sentence_holding_the_word_it_sounds_like() -> None:
+    # the clause is most like the hernia sentence in letters; only the word "peritular"
+    # points at "perihilar", which no sentence like the clause holds
+    book = Phrasebook(
+        (
+            "Moderate hiatal hernia with opacities.",
+            "Stable bilateral perihilar opacities.",
+            "The perihilar region is clear.",
+            "Mild cardiomegaly.",
+        )
+    )
+    heard = "Moderate peritular opacities."
+    sound = build_pipeline().corrector.key
+    assert book.recall(heard, per_clause=1) == ["Moderate hiatal hernia with opacities."]
+    recalled = book.recall(heard, per_clause=1, sound=sound)
+    # of the sentences holding the word, the one most like the clause
+    assert recalled == [
+        "Moderate hiatal hernia with opacities.",
+        "Stable bilateral perihilar opacities.",
+    ]
+    # words the recalled sentences hold, short words and ordinary sentences bring nothing more
+    assert book.recall("Mild cardiomegaly.", per_clause=1, sound=sound) == ["Mild cardiomegaly."]
+    # the words' sentences have a budget of their own beyond max_words
+    for budget, expected in ((3, recalled[:1]), (4, recalled)):
+        tight = book.recall(heard, per_clause=1, sound=sound, max_words=5, word_words=budget)
+        assert tight == expected
+
+
+def test_the_pipeline_recalls_by_sound_too() -> None:
+    sentences = (
+        "Moderate hiatal hernia with opacities.",
+        "Moderate patchy opacities.",
+        "Moderate nodular opacities.",
+        "Moderate reticular opacities.",
+        "Bilateral perihilar opacities.",
+    )
+    heard = "Moderate peritular opacities."
+    assert "Bilateral perihilar opacities." not in Phrasebook(sentences).recall(heard)
+    prompt = build_pipeline(phrases=Phrasebook(sentences)).recall_prompt(heard)
+    assert prompt is not None and "Bilateral perihilar opacities" in prompt
 
 
 def test_recall_keeps_to_its_word_budget() -> None:

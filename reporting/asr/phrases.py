@@ -16,14 +16,17 @@ Two sources, used together:
   private file (mode 0600) because they are report text.
 
 Similarity is rapidfuzz's normalised Levenshtein ratio between each clause of what was heard
-and each sentence, on lower-case letters and digits.
+and each sentence, on lower-case letters and digits.  A clause like a sentence in letters may
+still miss the one word that was mis-heard ("peritular" for "perihilar"), so with a sound-alike
+key (the corrector's phonetic rules) each heard word also brings the sentence, most like its
+clause, holding a phrasebook word that sounds like it.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -65,14 +68,25 @@ def _clauses(heard: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class _SoundIndex:
+    words: tuple[str, ...]
+    keys: tuple[str, ...]
+    where: dict[str, list[int]]
+
+
+@dataclass(frozen=True)
 class Phrasebook:
     """Sentences to recall from, in order of preference (earlier ones win ties)."""
 
     sentences: tuple[str, ...] = ()
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: per sound-alike key function: the phrasebook's words, their keys, and for each word the
+    #: sentences holding it (built on first use)
+    _sounds: dict[Callable[[str], str], _SoundIndex] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_keys", tuple(_key(s) for s in self.sentences))
+        object.__setattr__(self, "_sounds", {})
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -86,28 +100,78 @@ class Phrasebook:
                 extra.append(sentence)
         return Phrasebook(self.sentences + tuple(extra))
 
-    def recall(self, heard: str, *, per_clause: int = 3, max_words: int = 120) -> list[str]:
+    def recall(
+        self,
+        heard: str,
+        *,
+        per_clause: int = 3,
+        max_words: int = 120,
+        sound: Callable[[str], str] | None = None,
+        per_word: int = 1,
+        word_score: float = 70.0,
+        word_words: int = 40,
+    ) -> list[str]:
         """The sentences most like each clause of ``heard`` (``per_clause`` each, clause by
-        clause, no repeats), at most ``max_words`` words in all."""
+        clause, no repeats), at most ``max_words`` words in all.
+
+        With ``sound`` (a sound-alike key of a word), each heard word of four letters or more
+        that those sentences do not hold then adds, for each of the ``per_word`` phrasebook
+        words sounding most like it (key ratio ``word_score`` or more) that none holds yet, the
+        sentence holding that word most like its clause: up to ``word_words`` words more."""
         from rapidfuzz import fuzz, process
 
         if not self.sentences:
             return []
-        found: list[str] = []
+        found: list[int] = []
         words = 0
-        for clause in _clauses(heard):
-            query = _key(clause)
-            if not query:
-                continue
-            best = process.extract(query, self._keys, scorer=fuzz.ratio, limit=per_clause)
-            for _, _, index in best:
-                sentence = self.sentences[index]
-                size = len(sentence.split())
-                if sentence in found or words + size > max_words:
-                    continue
-                found.append(sentence)
+
+        def add(index: int, limit: int) -> None:
+            nonlocal words
+            size = len(self.sentences[index].split())
+            if index not in found and words + size <= limit:
+                found.append(index)
                 words += size
-        return found
+
+        clauses = [q for q in (_key(c) for c in _clauses(heard)) if q]
+        for query in clauses:
+            for _, _, index in process.extract(
+                query, self._keys, scorer=fuzz.ratio, limit=per_clause
+            ):
+                add(index, max_words)
+        if sound is not None:
+            index_ = self._sound_index(sound)
+            held = {w for i in found for w in self._keys[i].split()}
+            for query in clauses:
+                for token in query.split():
+                    if len(token) < 4 or token in held:
+                        continue
+                    near = process.extract(sound(token), index_.keys, scorer=fuzz.ratio,
+                                           limit=per_word, score_cutoff=word_score)  # fmt: skip
+                    for _, _, k in near:
+                        word = index_.words[k]
+                        if word in held:
+                            continue
+                        best = max(
+                            index_.where[word], key=lambda i: fuzz.ratio(query, self._keys[i])
+                        )
+                        before = len(found)
+                        add(best, max_words + word_words)
+                        if len(found) > before:
+                            held.update(self._keys[best].split())
+        return [self.sentences[i] for i in found]
+
+    def _sound_index(self, sound: Callable[[str], str]) -> _SoundIndex:
+        index = self._sounds.get(sound)
+        if index is None:
+            where: dict[str, list[int]] = {}
+            for i, key in enumerate(self._keys):
+                for word in dict.fromkeys(key.split()):
+                    if len(word) >= 4:
+                        where.setdefault(word, []).append(i)
+            words = tuple(sorted(where))
+            index = _SoundIndex(words, tuple(sound(w) for w in words), where)
+            self._sounds[sound] = index
+        return index
 
 
 def recall_prompt(base: str, recalled: Sequence[str], *, max_words: int = PROMPT_MAX_WORDS) -> str:

@@ -100,8 +100,10 @@ def learn(inputs: tuple[Path, ...], out: Path | None, min_count: int, max_senten
 )
 def recall(heard: str, template: str | None, paths: tuple[Path, ...]) -> None:
     """Print the sentences recalled for a first decode that heard HEARD, one per line."""
+    from reporting.asr.correction import load_corrector
     from reporting.asr.phrases import phrasebook_for
 
     book = phrasebook_for(template or "", site=paths, recall=True)
-    for sentence in book.recall(heard):
+    # as a decode recalls: by letters, then by the sound of each heard word
+    for sentence in book.recall(heard, sound=load_corrector().key):
         sys.stdout.write(sentence + "\n")
