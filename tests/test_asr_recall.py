@@ -204,3 +204,24 @@ def test_a_second_decode_that_drops_a_clause_is_refused() -> None:
     said = "Hyperexpanded lungs with flattening of the hemidiaphragms, consistent with emphysema."
     assert not consistent(said, "Hyperexpanded lungs with flattening of the hemidiaphragms.")
     assert consistent(said, "Hyperexpanded lungs with flattening of hemidiaphragms, emphysema.")
+
+
+def test_a_term_nothing_heard_sounds_like_is_flagged_but_a_corrected_one_is_not() -> None:
+    pipeline = build_pipeline(phrases=Phrasebook(("No pleural effusion or pneumothorax.",)))
+
+    def decode(heard: str, written: str) -> list[str]:
+        first, full = FakeTranscriber([heard]), FakeTranscriber([written])
+        recalling = RecallingTranscriber.for_pipeline(full, pipeline, first=first)
+        got = recalling.transcribe(SPEECH, prompt="BASE")
+        assert got.text == written  # kept: only flagged
+        return [got.text[f.start : f.end] for f in pipeline.process(got.text, got.words).flags]
+
+    # "effusion" was copied from the recalled sentence: the first decode heard "line of"
+    assert decode("No pleural line of pneumothorax.", "No pleural effusion or pneumothorax.") == [
+        "effusion"
+    ]
+    # a term the first decode heard something like is a correction, not a copy
+    assert decode("Mild cardiomidly.", "Mild cardiomegaly.") == []
+    assert decode("No plural effusion.", "No pleural effusion.") == []
+    # ordinary words the second decode changed are not terms
+    assert decode("The lungs are clear.", "The lungs look clear.") == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reporting.asr.correction import Correction, Corrector, load_corrector
@@ -169,6 +170,9 @@ class TextPipeline:
     template: str = ""
     #: sentences recalled into the prompt of a second decode (see :meth:`recall_prompt`)
     phrases: Phrasebook = field(default_factory=Phrasebook)
+    #: how alike (rapidfuzz ratio, 0-100, of the corrector's sound-alike keys) a heard word
+    #: must be to a term the second decode wrote for the term to count as heard
+    heard_score: float = 50.0
 
     @property
     def prompt(self) -> str:
@@ -184,6 +188,25 @@ class TextPipeline:
         if not recalled:
             return None
         return recall_prompt(base or self.prompt, recalled)
+
+    @cached_property
+    def _term_words(self) -> frozenset[str]:
+        return frozenset(
+            w for term in self.corrector.terms for w in re.findall(r"[a-z]{4,}", term.lower())
+        )
+
+    def unheard_term(self, word: str, heard: Sequence[str]) -> bool:
+        """Whether ``word`` (lower case), which a second decode wrote where the first heard
+        ``heard``, is a word of a vocabulary term that nothing in ``heard`` sounds like: it
+        may have been copied from a recalled sentence rather than heard."""
+        from rapidfuzz import fuzz
+
+        if word not in self._term_words:
+            return False
+        key = self.corrector.key(word)
+        return not any(
+            fuzz.ratio(key, self.corrector.key(h)) >= self.heard_score for h in heard if h
+        )
 
     @property
     def hotwords(self) -> str:

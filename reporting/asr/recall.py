@@ -12,7 +12,10 @@ first, no stretch of it adds four words or more (a recalled sentence written out
 was not said, say) or drops three or more, and it keeps every side and negation the first
 decode heard; otherwise the utterance is decoded once more with the plain prompt.  Where the two
 decodes disagree on a side or a negation, the word's probability is capped at even odds, so
-the radiologist is asked to confirm it.
+the radiologist is asked to confirm it.  A radiology term the second decode wrote where the
+first heard nothing that sounds like it ("No pleural line of pneumothorax" -> "No pleural
+effusion or pneumothorax") may have been copied from a recalled sentence rather than heard: its
+probability is capped below the doubtful-word threshold, so it is flagged too.
 """
 
 from __future__ import annotations
@@ -20,14 +23,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
 
 from reporting.asr.types import Transcriber, Transcript, Word
 
-__all__ = ["RecallingTranscriber", "consistent", "DISPUTED_PROBABILITY"]
+__all__ = ["RecallingTranscriber", "consistent", "DISPUTED_PROBABILITY", "UNHEARD_PROBABILITY"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 _SENSITIVE = frozenset({"left", "right", "bilateral", "no", "not", "now", "without", "with"})
 #: the probability a disputed word keeps at most: two decodes disagreed on it
 DISPUTED_PROBABILITY = 0.5
+#: the probability a term keeps at most when the first decode heard nothing like it there:
+#: below the default doubtful-word threshold (0.45), so it is flagged
+UNHEARD_PROBABILITY = 0.3
 _MAX_RUN = 4
 #: words the second decode may drop in one stretch before it is refused: fewer than it may
 #: add, because what it drops is lost ("..., consistent with emphysema" gone after a recalled
@@ -95,32 +101,42 @@ def consistent(
     return True
 
 
-def _disputed(first: str, second: Transcript, sensitive: Collection[str]) -> Transcript:
+def _disputed(
+    first: str,
+    second: Transcript,
+    sensitive: Collection[str],
+    unheard: Callable[[str, Sequence[str]], bool] | None = None,
+) -> Transcript:
     """``second`` with the probability of each sensitive word (side, negation) that the first
-    decode did not write there capped at :data:`DISPUTED_PROBABILITY`."""
+    decode did not write there capped at :data:`DISPUTED_PROBABILITY`, and of each word that
+    ``unheard(word, heard_there)`` says was not heard (a term nothing heard there sounds like)
+    capped at :data:`UNHEARD_PROBABILITY`."""
     from rapidfuzz.distance import Levenshtein
 
-    b = [_key(w.word) for w in second.words]
-    changed = {
-        j
-        for op in Levenshtein.opcodes(_keys(first), b)
-        if op.tag != "equal"
-        for j in range(op.dest_start, op.dest_end)
-        if b[j] in sensitive
-    }
-    if not changed:
+    a, b = _keys(first), [_key(w.word) for w in second.words]
+    caps: dict[int, float] = {}
+    for op in Levenshtein.opcodes(a, b):
+        if op.tag == "equal":
+            continue
+        heard = a[op.src_start : op.src_end]
+        for j in range(op.dest_start, op.dest_end):
+            if b[j] in sensitive:
+                caps[j] = DISPUTED_PROBABILITY
+            elif unheard is not None and b[j] not in a and unheard(b[j], heard):
+                caps[j] = UNHEARD_PROBABILITY
+    if not caps:
         return second
 
-    def capped(w: Word) -> Word:
-        return dataclasses.replace(w, probability=min(w.probability, DISPUTED_PROBABILITY))
+    def capped(w: Word, cap: float) -> Word:
+        return dataclasses.replace(w, probability=min(w.probability, cap))
 
-    words = [capped(w) if i in changed else w for i, w in enumerate(second.words)]
+    words = [capped(w, caps[i]) if i in caps else w for i, w in enumerate(second.words)]
     segments, used = [], 0
     for seg in second.segments:  # the transcript's words are its segments' words, in order
         n = len(seg.words)
         segments.append(dataclasses.replace(seg, words=tuple(words[used : used + n])))
         used += n
-    info = {**second.info, "disputed": sorted(changed)}
+    info = {**second.info, "disputed": sorted(caps)}
     return dataclasses.replace(second, words=tuple(words), segments=tuple(segments), info=info)
 
 
@@ -132,8 +148,9 @@ class RecallingTranscriber:
     transcriber's ``for_partials()`` when it has one, else the transcriber itself);
     ``recall(heard, prompt)`` gives the second decode's prompt, or None when there is nothing
     to recall (then the plain prompt is used); ``like_side(word)`` tells a word that may be a
-    mis-heard side (see :func:`consistent`).  :meth:`for_pipeline` takes both from a
-    :class:`~reporting.asr.processing.TextPipeline`.
+    mis-heard side (see :func:`consistent`); ``unheard(word, heard_there)`` tells a word of the
+    second decode that nothing the first heard in its place can have been (flagged).
+    :meth:`for_pipeline` takes all three from a :class:`~reporting.asr.processing.TextPipeline`.
     """
 
     def __init__(
@@ -143,6 +160,7 @@ class RecallingTranscriber:
         *,
         first: Transcriber | None = None,
         like_side: Callable[[str], bool] | None = None,
+        unheard: Callable[[str, Sequence[str]], bool] | None = None,
         sensitive: Collection[str] = _SENSITIVE,
         kept: Collection[str] = _KEPT,
         max_run: int = _MAX_RUN,
@@ -153,6 +171,7 @@ class RecallingTranscriber:
         self.first = first or (quick() if quick else transcriber)
         self.recall = recall
         self.like_side = like_side
+        self.unheard = unheard
         self.sensitive = frozenset(sensitive)
         self.kept = frozenset(kept)
         self.max_run = max_run
@@ -163,10 +182,11 @@ class RecallingTranscriber:
         cls, transcriber: Transcriber, pipeline: Any, *, first: Transcriber | None = None
     ) -> RecallingTranscriber:
         """Recalling from ``pipeline``'s phrasebook (:meth:`TextPipeline.recall_prompt`),
-        with its confidence policy's sound-alikes of a side."""
+        with its confidence policy's sound-alikes of a side, and flagging the terms of its
+        vocabulary that nothing heard sounds like (:meth:`TextPipeline.unheard_term`)."""
         policy = pipeline.vocabulary.confidence
         return cls(transcriber, pipeline.recall_prompt, first=first,
-                   like_side=policy.sounds_like_side)  # fmt: skip
+                   like_side=policy.sounds_like_side, unheard=pipeline.unheard_term)  # fmt: skip
 
     def __getattr__(self, name: str) -> Any:
         # options, resolved, model, warm_up ... of the wrapped engine
@@ -217,7 +237,7 @@ class RecallingTranscriber:
             if consistent(heard.text, second.text, max_run=self.max_run,
                           max_drop=self.max_drop, kept=self.kept,
                           like_side=self.like_side):  # fmt: skip
-                second = _disputed(heard.text, second, self.sensitive)
+                second = _disputed(heard.text, second, self.sensitive, self.unheard)
                 return dataclasses.replace(second, info={**second.info, "recalled": True})
             log.debug("second decode refused: it adds or drops words the first did not")
         if whole:
