@@ -112,6 +112,8 @@ def test_number_words_round_trip(n: int) -> None:
         ("Mild cardio megaly.", "Mild cardiomegaly."),
         ("Emphysemetous changes.", "Emphysematous changes."),
         ("A 7 mm module.", "A 7 mm nodule."),
+        ("By lateral breast prostheses.", "Bilateral breast prostheses."),
+        ("Opacities by laterally.", "Opacities bilaterally."),
     ],
 )
 def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
