@@ -114,6 +114,11 @@ def test_number_words_round_trip(n: int) -> None:
         ("A 7 mm module.", "A 7 mm nodule."),
         ("By lateral breast prostheses.", "Bilateral breast prostheses."),
         ("Opacities by laterally.", "Opacities bilaterally."),
+        (
+            "Soft tissues and bonus structures are unremarkable.",
+            "Soft tissues and bony structures are unremarkable.",
+        ),
+        ("Foreign body overlaying the left chest.", "Foreign body overlying the left chest."),
     ],
 )
 def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
