@@ -447,6 +447,17 @@ def test_unsure_sides_are_flagged_and_sure_ones_are_not() -> None:
     assert _side_flags("Right upper lobe opacity.", right=0.9) == []
 
 
+def test_a_side_beside_an_unsure_word_is_flagged() -> None:
+    # "Stable catheter otherwise ..." heard as "... catheter on the right, ..."
+    heard = "Stable catheter on the right, no acute disease."
+    assert _side_flags(heard, on=0.41, right=0.87) == ["right"]
+    # a sure side, or a side whose neighbours are sure, stands
+    assert _side_flags(heard, on=0.41, right=0.95) == []
+    assert _side_flags(heard, on=0.6, right=0.87) == []
+    # an unsure word further away than the lateral window says nothing of the side
+    assert _side_flags(heard, catheter=0.3, right=0.87) == []
+
+
 def test_side_rules_are_validated(tmp_path: Path) -> None:
     from reporting.asr.vocabulary import _vocabulary_from
 
@@ -461,6 +472,10 @@ def test_side_rules_are_validated(tmp_path: Path) -> None:
     for key in ("unsided_structures", "near_lateral_terms"):
         with pytest.raises(LexiconError, match=rf"low_confidence.{key} must be true or false"):
             _vocabulary_from(bad, {**base, "low_confidence": {key: "yes"}})
+    with pytest.raises(LexiconError, match=r"low_confidence.side_beside_doubt must be a number"):
+        _vocabulary_from(bad, {**base, "low_confidence": {"side_beside_doubt": 2}})
+    off = _vocabulary_from(bad, {**base, "low_confidence": {"side_beside_doubt": 0}})
+    assert off.confidence.side_beside_doubt == 0.0
     policy = _vocabulary_from(
         bad, {**base, "low_confidence": {"side_patterns": ["r[iy]de"], "lateral_terms": ["Lung"]}}
     ).confidence

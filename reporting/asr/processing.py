@@ -107,8 +107,10 @@ def side_context(
     of a side right before a paired structure ("lit lung"), the second of the same side said
     twice in a row ("the left, left and ..."), a doubtful word right before a paired structure
     that no side qualifies ("deform type ribs"; a doubtful word one letter from a structure
-    counts as one: "deform dry fibs"), and a made-up word (not ``known``: neither
-    English nor a term) that may have swallowed a side ("minimal ribosular atelectasis")."""
+    counts as one: "deform dry fibs"), a made-up word (not ``known``: neither
+    English nor a term) that may have swallowed a side ("minimal ribosular atelectasis"), and
+    a side not quite sure (below ``side_beside_doubt``) with an unsure word beside it
+    ("catheter on the right" for "catheter otherwise")."""
     bares = [_bare(w.word) for w in words]
     paired = [
         bool(b) and policy.is_structure(b, w.probability) for b, w in zip(bares, words, strict=True)
@@ -123,6 +125,10 @@ def side_context(
             doubtful.add(i)
         if policy.repeated_sides and bare in ("left", "right") and i > 0 and bares[i - 1] == bare:
             doubtful.add(i)
+        if bare in ("left", "right") and words[i].probability < policy.side_beside_doubt:
+            near = range(max(0, i - window), min(len(words), i + window + 1))
+            if any(j != i and bares[j] and words[j].probability < policy.threshold for j in near):
+                doubtful.add(i)
         if known is not None and not known(bare) and policy.may_hide_side(bare):
             doubtful.add(i)
         if (

@@ -50,6 +50,11 @@ class ConfidencePolicy:
     #: counts as that structure for the rules above ("deform dry fibs" for "deformed right
     #: ribs": "dry" is then a doubtful side)
     near_lateral_terms: bool = True
+    #: a side below this probability with a word below ``threshold`` within
+    #: ``lateral_window`` words of it is flagged: beside an unsure word the decoder's sureness
+    #: of the side means little ("catheter on the right" for "catheter otherwise": "on" 0.41,
+    #: "right" 0.87); 0 turns the rule off
+    side_beside_doubt: float = 0.9
 
     def is_structure(self, bare: str, probability: float = 1.0) -> bool:
         """True when ``bare`` names a paired structure, or (with ``near_lateral_terms``) is a
@@ -187,9 +192,10 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
                 "unsided_structures",
                 "unsided_skip",
                 "near_lateral_terms",
+                "side_beside_doubt",
             ),
         )
-        for key in ("threshold", "sensitive_threshold"):
+        for key in ("threshold", "sensitive_threshold", "side_beside_doubt"):
             if key in lc and not (isinstance(lc[key], int | float) and 0 <= lc[key] <= 1):
                 raise LexiconError(f"{path}: low_confidence.{key} must be a number from 0 to 1")
         sensitive = lc.get("sensitive", [])
@@ -224,6 +230,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
             bool(lc.get("unsided_structures", True)),
             frozenset(s.lower() for s in lc.get("unsided_skip", [])),
             bool(lc.get("near_lateral_terms", True)),
+            float(lc.get("side_beside_doubt", 0.9)),
         )
     return Vocabulary(
         tuple(t.strip() for t in terms),
