@@ -125,12 +125,15 @@ class Phrasebook:
         found: list[int] = []
         words = 0
 
-        def add(index: int, limit: int) -> None:
+        def add(index: int, limit: int) -> bool:
+            """Recall sentence ``index`` if it is new and fits within ``limit`` words."""
             nonlocal words
             size = len(self.sentences[index].split())
-            if index not in found and words + size <= limit:
-                found.append(index)
-                words += size
+            if index in found or words + size > limit:
+                return False
+            found.append(index)
+            words += size
+            return True
 
         clauses = [q for q in (_key(c) for c in _clauses(heard)) if q]
         for query in clauses:
@@ -154,9 +157,7 @@ class Phrasebook:
                         best = max(
                             index_.where[word], key=lambda i: fuzz.ratio(query, self._keys[i])
                         )
-                        before = len(found)
-                        add(best, max_words + word_words)
-                        if len(found) > before:
+                        if add(best, max_words + word_words):
                             held.update(self._keys[best].split())
         return [self.sentences[i] for i in found]
 
