@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -79,8 +79,7 @@ class Corrector:
 
     def __post_init__(self) -> None:
         self._terms_lower = {t.lower() for t in self.terms}
-        single = {w.lower() for t in self.terms for w in t.split()}
-        self._term_words = single
+        self._term_words = frozenset(w.lower() for t in self.terms for w in t.split())
         for term in self.terms:
             key = self.key(term)
             if len(key) >= self.rules.min_length:
@@ -102,6 +101,11 @@ class Corrector:
         for pattern, repl in self.rules.phonetic:
             out = pattern.sub(repl, out)
         return out
+
+    @property
+    def term_words(self) -> frozenset[str]:
+        """Every word of every term, lower case."""
+        return self._term_words
 
     def is_word(self, word: str) -> bool:
         """Whether ``word`` is an ordinary English word or a vocabulary term (or one of
@@ -267,7 +271,7 @@ class Corrector:
         return term
 
 
-def _extends(heard: str, written: str, known: set[str], *, front: bool = False) -> bool:
+def _extends(heard: str, written: str, known: Collection[str], *, front: bool = False) -> bool:
     """True when the known word ``heard`` at a window's edge would only grow into ``written``
     ("vascular" -> "vascularity", "mediastinal" -> "cardiomediastinal")."""
     if heard not in known or heard == written or len(heard) < 4:

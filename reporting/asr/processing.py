@@ -198,7 +198,7 @@ class TextPipeline:
     @cached_property
     def _term_words(self) -> frozenset[str]:
         return frozenset(
-            w for term in self.corrector.terms for w in re.findall(r"[a-z]{4,}", term.lower())
+            w for word in self.corrector.term_words for w in re.findall(r"[a-z]{4,}", word)
         )
 
     def unheard_term(self, word: str, heard: Sequence[str]) -> bool:
