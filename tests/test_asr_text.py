@@ -119,6 +119,10 @@ def test_number_words_round_trip(n: int) -> None:
             "Soft tissues and bony structures are unremarkable.",
         ),
         ("Foreign body overlaying the left chest.", "Foreign body overlying the left chest."),
+        ("Some left to write mediastinal shift.", "Some left to right mediastinal shift."),
+        ("A write to left shunt.", "A right to left shunt."),
+        # a term the vocabulary lacked was "corrected" to its neighbour ("perihilar")
+        ("Granuloma in the right superhilar region.", "Granuloma in the right suprahilar region."),
     ],
 )
 def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
