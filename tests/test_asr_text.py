@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -498,3 +500,42 @@ def test_repetition_and_hallucination_guards() -> None:
     assert not engine._keep("Thank you.", 0.1, -0.5, thanks)
     assert not engine._keep("No effusion.", 0.9, -1.5, ())  # likely silence and unsure
     assert engine._keep("No effusion.", 0.2, -0.3, ())
+
+
+def _decoded(text: str, no_speech: float = 0.05, logprob: float = -0.2) -> SimpleNamespace:
+    """A faster-whisper segment as the decoder returns it: words with their leading spaces."""
+    raw = re.findall(r"\s*\S+", text)
+    words = [
+        SimpleNamespace(word=w, start=0.3 + 0.3 * i, end=0.55 + 0.3 * i, probability=0.9)
+        for i, w in enumerate(raw)
+    ]
+    return SimpleNamespace(
+        text=text, start=0.3, end=words[-1].end, words=words,
+        no_speech_prob=no_speech, avg_logprob=logprob,
+    )  # fmt: skip
+
+
+def test_a_decoder_loop_after_speech_keeps_what_was_said() -> None:
+    """Whisper sometimes writes an utterance, then writes it again and again to the end of the
+    window; the dictation keeps the first copy instead of dropping the whole segment."""
+    from reporting.asr.engine import TranscriberOptions, WhisperTranscriber
+
+    said = " Multilevel degenerative changes, no free intraperitoneal air in the diaphragm."
+    looped = said * 4 + " Multilevel degener"  # cut off mid-word at the end of the window
+    engine = WhisperTranscriber(TranscriberOptions())
+    kept = engine._segments([_decoded(looped)], 20.0, short=False)
+    assert [s.text for s in kept] == [said.strip()]
+    assert len(kept[0].words) == len(said.split())
+    assert kept[0].end == pytest.approx(kept[0].words[-1].end)
+
+
+def test_loops_without_speech_before_them_are_still_dropped() -> None:
+    from reporting.asr.engine import TranscriberOptions, WhisperTranscriber
+
+    engine = WhisperTranscriber(TranscriberOptions())
+    assert engine._segments([_decoded(" Thank you." * 8)], 20.0, short=False) == []
+    # an ordinary sentence that says a phrase twice is not a loop
+    twice = " Left upper lobe and left upper lobe nodules are stable since the prior study."
+    assert [s.text for s in engine._segments([_decoded(twice)], 20.0, short=False)] == [
+        twice.strip()
+    ]

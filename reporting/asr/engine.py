@@ -300,6 +300,24 @@ def _repetitive(text: str) -> bool:
     return False
 
 
+def _unlooped(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """``words`` up to where the decoder began to repeat itself: it wrote what was said (four
+    words or more), then wrote it again word for word, at least once whole, to the end of the
+    segment.  Unchanged when no such loop ends the segment; short loops ("Thank you. Thank
+    you. ...") are not cut, so the repetition guard still drops them."""
+    keys = [re.sub(r"[^\w']+", "", w.word.lower()) for w in words]
+    n, cut, unit = len(keys), len(keys), 0
+    for period in range(1, n // 2 + 1):
+        # how many of the last words equal the word ``period`` before them (the very last
+        # may be cut short: "... in the diaphragm. Multi-level midthorac")
+        run = int(n > period and keys[n - 1 - period].startswith(keys[n - 1]))
+        while run < n - period and keys[n - 1 - run] == keys[n - 1 - run - period]:
+            run += 1
+        if run >= max(period, 2) and n - run < cut:
+            cut, unit = n - run, period
+    return words[:cut] if unit >= 4 else words
+
+
 class WhisperTranscriber:
     """A :class:`~reporting.asr.types.Transcriber` running faster-whisper."""
 
@@ -391,6 +409,15 @@ class WhisperTranscriber:
                 for w in (seg.words or ())
                 if w.word.strip()
             )
+            end = min(duration, max(0.0, seg.end - _PAD_S))
+            if _repetitive(text) and words:
+                # a decoder loop after real speech: keep what came before it, not nothing
+                unlooped = _unlooped(words)
+                if len(unlooped) < len(words):
+                    log.debug("cut a decoder loop: %d of %d words kept", len(unlooped), len(words))
+                    said = [w.word for w in seg.words if w.word.strip()][: len(unlooped)]
+                    words, text = unlooped, "".join(said).strip()
+                    end = min(end, unlooped[-1].end)
             if not self._keep(text, seg.no_speech_prob, seg.avg_logprob, words):
                 log.debug(
                     "dropped a segment (no-speech %.2f, logprob %.2f)",
@@ -402,7 +429,7 @@ class WhisperTranscriber:
                     Segment(
                         text,
                         max(0.0, seg.start - _PAD_S),
-                        min(duration, max(0.0, seg.end - _PAD_S)),
+                        end,
                         words,
                         float(seg.no_speech_prob),
                         float(seg.avg_logprob),
