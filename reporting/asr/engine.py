@@ -278,12 +278,20 @@ def _looped(text: str) -> bool:
     words = re.findall(r"[\w']+", text.lower())
     size = len(words)
     for period in range(3, size // 2 + 1):
-        same = 0  # trailing words equal to the word one phrase before them
-        while same < size - period and words[size - 1 - same] == words[size - 1 - same - period]:
-            same += 1
+        same = _repeated_tail(words, period)
         if same == size - period or same >= 2 * period:
             return True
     return False
+
+
+def _repeated_tail(keys: list[str], period: int, *, cut_short: bool = False) -> int:
+    """How many of the last ``keys`` equal the key ``period`` before them; with ``cut_short``
+    the very last may be the start of its key ("... the diaphragm. Multi-level midthorac")."""
+    n = len(keys)
+    same = int(cut_short and n > period and keys[n - 1 - period].startswith(keys[n - 1]))
+    while same < n - period and keys[n - 1 - same] == keys[n - 1 - same - period]:
+        same += 1
+    return same
 
 
 def _repetitive(text: str) -> bool:
@@ -308,11 +316,7 @@ def _unlooped(words: tuple[Word, ...]) -> tuple[Word, ...]:
     keys = [re.sub(r"[^\w']+", "", w.word.lower()) for w in words]
     n, cut, unit = len(keys), len(keys), 0
     for period in range(1, n // 2 + 1):
-        # how many of the last words equal the word ``period`` before them (the very last
-        # may be cut short: "... in the diaphragm. Multi-level midthorac")
-        run = int(n > period and keys[n - 1 - period].startswith(keys[n - 1]))
-        while run < n - period and keys[n - 1 - run] == keys[n - 1 - run - period]:
-            run += 1
+        run = _repeated_tail(keys, period, cut_short=True)
         if run >= max(period, 2) and n - run < cut:
             cut, unit = n - run, period
     return words[:cut] if unit >= 4 else words
