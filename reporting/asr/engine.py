@@ -403,6 +403,7 @@ class WhisperTranscriber:
         kept: list[Segment] = []
         for seg in found:
             text = seg.text.strip()
+            spoken = [w for w in (seg.words or ()) if w.word.strip()]
             words = tuple(
                 Word(
                     w.word.strip(),
@@ -410,8 +411,7 @@ class WhisperTranscriber:
                     max(0.0, w.end - _PAD_S),
                     float(w.probability),
                 )
-                for w in (seg.words or ())
-                if w.word.strip()
+                for w in spoken
             )
             end = min(duration, max(0.0, seg.end - _PAD_S))
             if _repetitive(text) and words:
@@ -419,8 +419,8 @@ class WhisperTranscriber:
                 unlooped = _unlooped(words)
                 if len(unlooped) < len(words):
                     log.debug("cut a decoder loop: %d of %d words kept", len(unlooped), len(words))
-                    said = [w.word for w in seg.words if w.word.strip()][: len(unlooped)]
-                    words, text = unlooped, "".join(said).strip()
+                    said = "".join(w.word for w in spoken[: len(unlooped)])
+                    words, text = unlooped, said.strip()
                     end = min(end, unlooped[-1].end)
             if not self._keep(text, seg.no_speech_prob, seg.avg_logprob, words):
                 log.debug(
