@@ -22,8 +22,9 @@ judged on), ``dev`` (tune voices only; what recall's settings were chosen on), `
 (held-out voices only; the sides it lost shaped the side rules) and ``final`` (held-out
 voices only, run only for the final figures).  Metrics: WER (lower case, punctuation removed),
 radiology-term recall (terms of the chest template's topics and the anatomy lexicon, per
-occurrence), left/right (the sequence of side words matches; "or flagged" also counts a wrong
-side the system marked for confirmation), real-time factor, total time relative to the
+occurrence), left/right (over clips whose reference or output names a side, the sequence of
+side words matches; "or flagged" also counts a clip whose wrong side words are all flagged and
+whose lost side left a side flag), real-time factor, total time relative to the
 baseline, and end-of-utterance latency (VAD hang-over + final decode + text processing; p95
 over utterances up to 15 s).
 
@@ -211,22 +212,33 @@ def wer_counts(ref: str, hyp: str) -> tuple[int, int]:
     return Levenshtein.distance(r, h), len(r)
 
 
-def flag_counts(
-    ref: str, pieces: list[tuple[str, list[tuple[int, int]]]]
-) -> tuple[int, int, int, int]:
+#: the processed text of each piece of a clip, with its flags' (start, end, reason)
+Pieces = list[tuple[str, list[tuple[int, int, str]]]]
+
+
+def flagged_words(pieces: Pieces) -> tuple[list[str], list[str | None]]:
+    """The normalised words written in ``pieces`` and, for each, the reason of a flag over it
+    (None when none is)."""
+    hyp: list[str] = []
+    reasons: list[str | None] = []
+    for text, spans in pieces:
+        for m in re.finditer(r"\S+", text):
+            over = [r for a, b, r in spans if a < m.end() and m.start() < b]
+            for w in words(m.group(0)):
+                hyp.append(w)
+                reasons.append(over[0] if over else None)
+    return hyp, reasons
+
+
+def flag_counts(ref: str, pieces: Pieces) -> tuple[int, int, int, int]:
     """(words written, flagged, wrong, flagged and wrong) for the processed text of each piece
     with its flag spans.  A written word is wrong when the word alignment with the reference
     substitutes or inserts it; words the recogniser dropped cannot be flagged and are not
     counted."""
     from rapidfuzz.distance import Levenshtein
 
-    hyp: list[str] = []
-    flagged: list[bool] = []
-    for text, spans in pieces:
-        for m in re.finditer(r"\S+", text):
-            for w in words(m.group(0)):
-                hyp.append(w)
-                flagged.append(any(a < m.end() and m.start() < b for a, b in spans))
+    hyp, reasons = flagged_words(pieces)
+    flagged = [r is not None for r in reasons]
     bad = [False] * len(hyp)
     for op in Levenshtein.editops(words(ref), hyp):
         if op.tag in ("replace", "insert"):
@@ -323,15 +335,33 @@ class Replay:
         return self.revised_edits / max(1, self.words)
 
 
-def score_sides(score: Score, ref: str, hyp: str, flagged: set[str] | None) -> bool:
-    ref_sides = SIDE.findall(ref.lower())
-    if not ref_sides:
+def score_sides(score: Score, ref: str, hyp: str, pieces: Pieces | None) -> bool:
+    """Count a clip whose reference or output names a side (a side written where none was
+    said is as wrong as a flipped one); True when the sides match.  A wrong side counts as
+    flagged (``pieces``: our systems' flags) only when the radiologist is asked about it:
+    every side word written in the wrong place is flagged, and a side that was said but not
+    written has a side flag somewhere in the clip."""
+    from rapidfuzz.distance import Levenshtein
+
+    ref_sides, hyp_sides = SIDE.findall(ref.lower()), SIDE.findall(hyp.lower())
+    if not ref_sides and not hyp_sides:
         return True
     score.side_clips += 1
-    if SIDE.findall(hyp.lower()) == ref_sides:
+    if hyp_sides == ref_sides:
         score.side_correct += 1
         return True
-    if flagged is not None and flagged & {"side", "all"}:
+    if pieces is None:
+        return False
+    said, (written, reasons) = words(ref), flagged_words(pieces)
+    wrong_written = lost = False
+    for op in Levenshtein.editops(said, written):
+        side_in = op.tag != "insert" and said[op.src_pos] in ("left", "right")
+        side_out = op.tag != "delete" and written[op.dest_pos] in ("left", "right")
+        if side_out and reasons[op.dest_pos] is None:
+            wrong_written = True
+        if side_in and not side_out:
+            lost = True
+    if not wrong_written and (not lost or "side" in reasons):
         score.side_flagged += 1
     return False
 
@@ -608,19 +638,17 @@ def main(argv: list[str]) -> int:
                 prompt=setup.pipeline.prompt,
                 segmenter=UtteranceSegmenter(seg_opts),
             )
-            texts, flag_reasons, lat = [], set(), []
-            flag_spans: list[tuple[str, list[tuple[int, int]]]] = []
+            texts, lat = [], []
+            flag_spans: Pieces = []
             for piece in pieces:
                 t0 = time.perf_counter()
                 processed = setup.pipeline.process(piece.transcript.text, piece.transcript.words)
                 texts.append(processed.text)
-                flag_reasons |= {f.reason for f in processed.flags}
-                flag_spans.append((processed.text, [(f.start, f.end) for f in processed.flags]))
+                spans = [(f.start, f.end, f.reason) for f in processed.flags]
+                flag_spans.append((processed.text, spans))
                 lat.append(hangover + piece.seconds + (time.perf_counter() - t0))
             text = " ".join(texts)
-            outputs.append(
-                (name, text, time.perf_counter() - started, (flag_reasons, lat, flag_spans, pieces))
-            )
+            outputs.append((name, text, time.perf_counter() - started, (lat, flag_spans, pieces)))
             row[name] = text
         for system, hyp, secs, extra in outputs:
             sc = scores[(system, clip.split)]
@@ -638,9 +666,9 @@ def main(argv: list[str]) -> int:
                 tally[i] += x
             sc.seconds += secs
             sc.audio += duration
-            sides_ok = score_sides(sc, clip.text, hyp, extra[0] if extra else None)
+            sides_ok = score_sides(sc, clip.text, hyp, extra[1] if extra else None)
             if extra is not None:
-                flag_reasons, lat, flag_spans, pieces = extra
+                lat, flag_spans, pieces = extra
                 sc.latencies.extend(lat if duration <= 15.5 else [])
                 n_hyp, n_flag, n_bad, n_both = flag_counts(clip.text, flag_spans)
                 sc.hyp_words += n_hyp

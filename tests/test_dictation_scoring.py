@@ -1,0 +1,40 @@
+"""The dictation benchmark's left/right score: the figure the issue's "every doubtful side
+flagged" target is judged on, so its rules are tested like the code's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+try:
+    import dictation_eval
+finally:
+    sys.path.pop(0)
+
+
+@pytest.mark.parametrize(
+    ("said", "written", "flags", "counted"),
+    [
+        # (clips counted, sides right, wrong but flagged)
+        ("right lower lobe", "Right lower lobe.", [], (1, 1, 0)),
+        ("lower lobe", "Lower lobe.", [], (0, 0, 0)),
+        # a flipped side: flagged only when the flag is on the side word itself
+        ("right lower lobe", "Left lower lobe.", [(0, 4, "side")], (1, 0, 1)),
+        ("right lower lobe", "Left lower lobe.", [(5, 10, "low_probability")], (1, 0, 0)),
+        # a side written where none was said counts as wrong
+        ("lower lobe", "Right lower lobe.", [], (1, 0, 0)),
+        ("lower lobe", "Right lower lobe.", [(0, 5, "low_probability")], (1, 0, 1)),
+        # a side lost: it needs a side flag somewhere to count as flagged
+        ("right lower lobe", "Lower lobe.", [(0, 5, "side")], (1, 0, 1)),
+        ("right lower lobe", "Lower lobe.", [(0, 5, "low_probability")], (1, 0, 0)),
+    ],
+)
+def test_sides_are_scored_where_they_were_written(said, written, flags, counted) -> None:
+    score = dictation_eval.Score()
+    right = dictation_eval.score_sides(score, said, written, [(written, flags)])
+    assert (score.side_clips, score.side_correct, score.side_flagged) == counted
+    assert right == (counted[1] == 1 or counted[0] == 0)
