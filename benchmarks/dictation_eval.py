@@ -650,6 +650,8 @@ def main(argv: list[str]) -> int:
             text = " ".join(texts)
             outputs.append((name, text, time.perf_counter() - started, (lat, flag_spans, pieces)))
             row[name] = text
+            # what the radiologist is asked to confirm: [word, reason] of each flag
+            row[f"{name}_flags"] = [[t[a:b], r] for t, spans in flag_spans for a, b, r in spans]
         for system, hyp, secs, extra in outputs:
             sc = scores[(system, clip.split)]
             e, n = wer_counts(clip.text, hyp)
