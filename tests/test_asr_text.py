@@ -125,6 +125,11 @@ def test_number_words_round_trip(n: int) -> None:
         ("A write to left shunt.", "A right to left shunt."),
         # a term the vocabulary lacked was "corrected" to its neighbour ("perihilar")
         ("Granuloma in the right superhilar region.", "Granuloma in the right suprahilar region."),
+        # frequent words of chest reports the vocabulary once lacked
+        ("There is re demonstration of the nodule.", "There is redemonstration of the nodule."),
+        ("Small new mo mediastinum.", "Small pneumomediastinum."),
+        ("Right sub clavian catheter.", "Right subclavian catheter."),
+        ("Lucensy in the left apex.", "Lucency in the left apex."),
     ],
 )
 def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
