@@ -233,9 +233,10 @@ class Corrector:
         key = self.key(" ".join(window))
         if len(key) < self.rules.min_length:
             return None
-        if n > 1 and all(ordinary) and key in self._keys:
-            return self._keys[key]  # the term said in pieces ("post obstructive")
         choices = self._one_side_choices if sided else self._choices
+        if n > 1 and all(ordinary) and key in self._keys:
+            whole = self._keys[key]  # the term said in pieces ("post obstructive")
+            return None if sided and _both_sides(whole) else whole
         found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=self._cutoff(key))
         if found is None:
             return None
