@@ -130,6 +130,9 @@ def test_number_words_round_trip(n: int) -> None:
         ("Small new mo mediastinum.", "Small pneumomediastinum."),
         ("Right sub clavian catheter.", "Right subclavian catheter."),
         ("Lucensy in the left apex.", "Lucency in the left apex."),
+        # "bilateral" was no term, so its sound-alike lost a side: "Lateral effusions."
+        ("Bylateral effusions.", "Bilateral effusions."),
+        ("Opacities bylaterally.", "Opacities bilaterally."),
     ],
 )
 def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
