@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reporting.asr.commands import Grammar, load_grammar, normalise, split_commands
-from reporting.asr.correction import load_corrector
+from reporting.asr.correction import Corrector, load_corrector
 from reporting.asr.fake import transcript_from_text
 from reporting.asr.formatting import FormatOptions, format_text, words_to_number
 from reporting.asr.models import default_model_dir
@@ -133,6 +133,9 @@ def test_number_words_round_trip(n: int) -> None:
         # "bilateral" was no term, so its sound-alike lost a side: "Lateral effusions."
         ("Bylateral effusions.", "Bilateral effusions."),
         ("Opacities bylaterally.", "Opacities bilaterally."),
+        # "remarkable" alone is almost never in a report; the "un" was heard as a word
+        ("Pulmonary vasculature is in remarkable.", "Pulmonary vasculature is unremarkable."),
+        ("Bony structures otherwise and remarkable.", "Bony structures otherwise unremarkable."),
     ],
 )
 def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
@@ -148,6 +151,7 @@ def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
         "The heart is normal in size and the lungs are clear.",
         "There are degenerative changes of the thoracic spine.",
         "The next field of view is clear.",
+        "The lungs are remarkable for a nodule.",
     ],
 )
 def test_ordinary_words_are_not_touched(corrector, ordinary: str) -> None:
@@ -211,7 +215,8 @@ def test_a_word_after_a_side_never_becomes_a_term_of_both_sides() -> None:
     assert corrector.correct("Minimal mazilar atelectasis.")[0] == (
         "Minimal bibasilar atelectasis."
     )
-    # "left bibasilar" would contradict itself: the heard word is kept (and stays doubtful)
+    # "left bibasilar" would contradict itself: the heard word becomes the term of one side
+    # (or is kept) and stays doubtful
     for side in ("left", "right"):
         text, changes = corrector.correct(f"Minimal {side} mazilar atelectasis.")
         assert "bibasilar" not in text and not any(c.written.startswith("bi") for c in changes)
@@ -219,6 +224,22 @@ def test_a_word_after_a_side_never_becomes_a_term_of_both_sides() -> None:
     assert corrector.correct("Clear on the left. Mazilar atelectasis.")[0] == (
         "Clear on the left. Bibasilar atelectasis."
     )
+
+
+def test_a_non_word_becomes_the_one_term_it_sounds_like_or_a_letter_from() -> None:
+    corrector = build_pipeline(spec=load_template("chest_xr")).corrector
+    # a short key equal to a term's; a long one a letter from one term's (fuzzy score 83)
+    assert corrector.correct("Another nodulo near the right hillum.")[0] == (
+        "Another nodule near the right hilum."
+    )
+    assert corrector.correct("Minimal left mazilar atelectasis.")[0] == (
+        "Minimal left basilar atelectasis."
+    )
+    # a letter from two terms ("nodules", "nodular"): nothing to choose by, kept
+    assert corrector.correct("Two nodulas.") == ("Two nodulas.", ())
+    # the rule never writes a side the recogniser did not hear
+    sides = Corrector(corrector.rules, ("left", "right", "nodule"), corrector.ordinary)
+    assert sides.correct("The lefft nodulo.")[0] == "The lefft nodule."
 
 
 def test_ordinary_english_words_beside_terms_are_kept() -> None:

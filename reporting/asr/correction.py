@@ -71,6 +71,12 @@ class _Rules:
     #: a word made of a known word plus one of these is a real word, never "corrected"
     prefixes: tuple[str, ...] = ()
     suffixes: tuple[str, ...] = ()
+    #: a heard non-word whose key is shorter than ``min_length`` but at least this long
+    #: becomes the one term with exactly that key ("hillum" -> "hilum")
+    exact_min_length: int = 1000
+    #: a heard non-word whose key is at least this long becomes the one term whose key is a
+    #: single letter away, when the fuzzy score falls short ("nodulo" -> "nodule")
+    near_min_length: int = 1000
 
 
 @dataclass
@@ -91,6 +97,13 @@ class Corrector:
             if len(key) >= self.rules.min_length:
                 self._keys.setdefault(key, term)
         self._choices = list(self._keys)
+        # every term of each key, for the non-word rules (which need the match to be unique)
+        self._key_terms: dict[str, set[str]] = {}
+        for term in self.terms:
+            key = self.key(term)
+            if len(key) >= self.rules.exact_min_length and not _SIDES & set(term.lower().split()):
+                self._key_terms.setdefault(key, set()).add(term)
+        self._near_choices = [k for k in self._key_terms if len(k) >= self.rules.min_length]
         self._one_side_choices = [k for k in self._choices if not _both_sides(self._keys[k])]
         if self.rules.replacements:
             alts = sorted((h for h, _ in self.rules.replacements), key=len, reverse=True)
@@ -232,14 +245,14 @@ class Corrector:
         ordinary = [self._is_ordinary(w) for w in window]
         key = self.key(" ".join(window))
         if len(key) < self.rules.min_length:
-            return None
+            return self._non_word_term(key, sided=sided) if n == 1 else None
         choices = self._one_side_choices if sided else self._choices
         if n > 1 and all(ordinary) and key in self._keys:
             whole = self._keys[key]  # the term said in pieces ("post obstructive")
             return None if sided and _both_sides(whole) else whole
         found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=self._cutoff(key))
         if found is None:
-            return None
+            return self._non_word_term(key, sided=sided) if n == 1 else None
         term_key, score = found[0], found[1]
         term = self._keys[term_key]
         if not 0.75 <= len(key) / len(term_key) <= 1.33:
@@ -282,6 +295,29 @@ class Corrector:
                 if fuzz.ratio(self.key(" ".join(part)), term_key) >= score:
                     return None
         return term
+
+    def _non_word_term(self, key: str, *, sided: bool) -> str | None:
+        """The one term that the sound-alike ``key`` of a heard non-word stands for when the
+        fuzzy score cannot tell: a short key equal to a term's, or a long one a single letter
+        from one term's.  None when no term or more than one fits; never a term that names a
+        side, nor one of both sides after a side."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        if len(key) < self.rules.min_length:
+            keys = [key] if len(key) >= self.rules.exact_min_length else []
+        elif len(key) >= self.rules.near_min_length:
+            near = process.extract(
+                key, self._near_choices, scorer=Levenshtein.distance, score_cutoff=1, limit=None
+            )
+            keys = [k for k, _, _ in near]
+        else:
+            keys = []
+        found = {t.lower(): t for k in keys for t in self._key_terms.get(k, ())}
+        if len(found) != 1:
+            return None
+        term = next(iter(found.values()))
+        return None if sided and _both_sides(term) else term
 
 
 def _extends(heard: str, written: str, known: Collection[str], *, front: bool = False) -> bool:
@@ -332,6 +368,8 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
             "long_length",
             "prefixes",
             "suffixes",
+            "exact_min_length",
+            "near_min_length",
         ),
     )
     affixes: dict[str, tuple[str, ...]] = {}
@@ -368,6 +406,8 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
         int(fuzzy.get("long_length", 1000)),
         affixes["prefixes"],
         affixes["suffixes"],
+        int(fuzzy.get("exact_min_length", 1000)),
+        int(fuzzy.get("near_min_length", 1000)),
     )
 
 
