@@ -614,6 +614,9 @@ def main(argv: list[str]) -> int:
     # WER and term recall of each system for each voice: [edits, reference words, terms found,
     # terms said]; a few voices can carry most of the errors
     by_voice: dict[tuple[str, str], list[int]] = {}
+    #: held-out voices of each synthesiser: flite's are nearer the issue's reference clips
+    #: (plain faster-whisper about 0.2 WER there) than espeak's (about 0.45)
+    by_engine: dict[tuple[str, str], list[int]] = {}
     runs = [(c, p, sh) for c, p in zip(clips, paths, strict=True) for sh in shifts]
     for clip, path, shift in runs:
         if args.latency_only:
@@ -663,9 +666,12 @@ def main(argv: list[str]) -> int:
             f, t = term_hits(terms, clip.text, hyp)
             sc.terms_found += f
             sc.terms_total += t
-            tally = by_voice.setdefault((system, voice_label(clip)), [0, 0, 0, 0])
-            for i, x in enumerate((e, n, f, t)):
-                tally[i] += x
+            tallies = [by_voice.setdefault((system, voice_label(clip)), [0, 0, 0, 0])]
+            if clip.split == "held_out":
+                tallies.append(by_engine.setdefault((system, clip.engine), [0, 0, 0, 0]))
+            for tally in tallies:
+                for i, x in enumerate((e, n, f, t)):
+                    tally[i] += x
             sc.seconds += secs
             sc.audio += duration
             sides_ok = score_sides(sc, clip.text, hyp, extra[1] if extra else None)
@@ -817,6 +823,10 @@ def main(argv: list[str]) -> int:
                     f"{system}/{v}": {"wer": e / max(1, n), "term_recall": f / max(1, t)}
                     for (system, v), (e, n, f, t) in sorted(by_voice.items())
                 },
+                "by_engine": {
+                    f"{system}/{engine}": {"wer": e / max(1, n), "term_recall": f / max(1, t)}
+                    for (system, engine), (e, n, f, t) in sorted(by_engine.items())
+                },
                 "clips": results,
             },
             indent=1,
@@ -849,6 +859,14 @@ def main(argv: list[str]) -> int:
         cells = []
         for v in voices:
             e, n, f, t = by_voice.get((system, v), [0, 0, 0, 0])
+            cells.append(f"{e / max(1, n):8.3f} / {f / max(1, t):.3f}" if n else " " * 18)
+        print(f"{system:26s} " + " ".join(f"{c:>18s}" for c in cells))
+    engines = sorted({engine for _, engine in by_engine})
+    print(f"{'held-out WER / terms by':26s} " + " ".join(f"{e:>18s}" for e in engines))
+    for system in names:
+        cells = []
+        for engine in engines:
+            e, n, f, t = by_engine.get((system, engine), [0, 0, 0, 0])
             cells.append(f"{e / max(1, n):8.3f} / {f / max(1, t):.3f}" if n else " " * 18)
         print(f"{system:26s} " + " ".join(f"{c:>18s}" for c in cells))
     for system, split in ((n, sp) for n in systems for sp in ("tune", "held_out")):
