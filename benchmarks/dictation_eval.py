@@ -408,6 +408,19 @@ class System:
         return cls(name, RecallingTranscriber.for_pipeline(engine, pipeline), pipeline)
 
 
+def print_tallies(title: str, tallies: dict[tuple[str, str], list[int]], names: list[str]) -> None:
+    """One row per system, one column per group: WER / term recall of ``tallies`` (edits,
+    reference words, terms found, terms said per (system, group))."""
+    groups = sorted({g for _, g in tallies})
+    print(f"{title:26s} " + " ".join(f"{g:>18s}" for g in groups))
+    for system in names:
+        cells = []
+        for g in groups:
+            e, n, f, t = tallies.get((system, g), [0, 0, 0, 0])
+            cells.append(f"{e / max(1, n):8.3f} / {f / max(1, t):.3f}" if n else " " * 18)
+        print(f"{system:26s} " + " ".join(f"{c:>18s}" for c in cells))
+
+
 def listed(option: str, default: str) -> list[str]:
     """The items of a comma-separated option; ``[default]`` when it names none."""
     return [x.strip() for x in option.split(",") if x.strip()] or [default]
@@ -853,22 +866,8 @@ def main(argv: list[str]) -> int:
                 if name == system
             )
             print(f"held-out WER of {system} by shift of the clips: {each}")
-    voices = sorted({v for _, v in by_voice})
-    print(f"{'WER / term recall by voice':26s} " + " ".join(f"{v:>18s}" for v in voices))
-    for system in names:
-        cells = []
-        for v in voices:
-            e, n, f, t = by_voice.get((system, v), [0, 0, 0, 0])
-            cells.append(f"{e / max(1, n):8.3f} / {f / max(1, t):.3f}" if n else " " * 18)
-        print(f"{system:26s} " + " ".join(f"{c:>18s}" for c in cells))
-    engines = sorted({engine for _, engine in by_engine})
-    print(f"{'held-out WER / terms by':26s} " + " ".join(f"{e:>18s}" for e in engines))
-    for system in names:
-        cells = []
-        for engine in engines:
-            e, n, f, t = by_engine.get((system, engine), [0, 0, 0, 0])
-            cells.append(f"{e / max(1, n):8.3f} / {f / max(1, t):.3f}" if n else " " * 18)
-        print(f"{system:26s} " + " ".join(f"{c:>18s}" for c in cells))
+    print_tallies("WER / term recall by voice", by_voice, names)
+    print_tallies("held-out WER / terms by", by_engine, names)
     for system, split in ((n, sp) for n in systems for sp in ("tune", "held_out")):
         sc = scores[(system, split)]
         if not sc.ref_words:
