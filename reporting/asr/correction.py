@@ -101,7 +101,8 @@ class Corrector:
         self._key_terms: dict[str, set[str]] = {}
         for term in self.terms:
             key = self.key(term)
-            if len(key) >= self.rules.exact_min_length and not _SIDES & set(term.lower().split()):
+            named = set(re.split(r"[\s-]+", term.lower()))  # "right-sided" names a side
+            if len(key) >= self.rules.exact_min_length and not _SIDES & named:
                 self._key_terms.setdefault(key, set()).add(term)
         self._near_choices = [k for k in self._key_terms if len(k) >= self.rules.min_length]
         self._one_side_choices = [k for k in self._choices if not _both_sides(self._keys[k])]
