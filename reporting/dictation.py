@@ -3,7 +3,8 @@
 ``DictationSession(spec)`` starts from ``templating.new_draft(spec, ...)`` and applies final
 utterances: voice commands move between the template's stops (each section, then its fields)
 or edit the text; everything else is corrected, formatted and dictated into the current
-section or field.  The first dictation into a section or field replaces its template default;
+section or field.  A new session starts on the findings section, where the TUI puts the cursor
+too (the examination line comes from the order), or on the first stop of a template without one.  The first dictation into a section or field replaces its template default;
 later dictation appends.  Prose dictated into a section clears the defaults of its fields that
 were not dictated (the prose replaces the normal template).
 
@@ -252,7 +253,8 @@ class DictationSession:
                 elif line:
                     prose = prose.replace(line + "\n", "", 1).replace(line, "", 1)
             texts[sspec.name] = prose.strip("\n")
-        return _State(texts, fields, frozenset(), 0)
+        start = next((i for i, s in enumerate(self._stops) if s == Stop("findings")), 0)
+        return _State(texts, fields, frozenset(), start)
 
     # ------------------------------------------------------------------ views
     @property

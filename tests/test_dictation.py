@@ -33,10 +33,21 @@ def session(spec, **kw) -> DictationSession:
 
 def test_draft_starts_from_the_template(chest) -> None:
     s = session(chest)
-    assert s.current_stop == Stop("examination")
+    # dictation begins in the findings, as in the TUI: the examination line is the order's
+    assert s.current_stop == Stop("findings")
+    assert s.draft.section("examination").text == "XR CHEST PA AND LATERAL"
     assert s.draft.template == "chest_xr"
     assert "Pleura: No pleural effusion or pneumothorax." in s.draft.text
     assert s.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+
+
+def test_dictation_without_a_command_goes_to_the_findings(chest) -> None:
+    s = session(chest)
+    s.apply("There is a seven millimeter nodule in the right upper lobe.")
+    assert s.draft.section("examination").text == "XR CHEST PA AND LATERAL"
+    assert s.draft.section("findings").text.startswith(
+        "There is a 7 mm nodule in the right upper lobe."
+    )
 
 
 def test_chest_dictation_with_voice_commands(chest) -> None:
@@ -105,7 +116,7 @@ def test_scratch_that_delete_last_sentence_and_undo(chest) -> None:
 
 def test_previous_and_next_stay_inside_the_template(chest) -> None:
     s = session(chest)
-    for _ in range(3):
+    for _ in range(len(s.stops) + 2):
         s.apply("Previous field.")
     assert s.current_stop == s.stops[0]
     for _ in range(len(s.stops) + 2):
