@@ -202,6 +202,16 @@ def test_misheard_phrases_are_restored_in_the_dictated_text(heard: str, meant: s
         "Degenerative disc changes.",
         "No acute bony abnormality.",
         "Loculated effusion in the left hemithorax.",
+        # a direction or side prefix on a known word is a real word, not a mis-heard term
+        "Inferolateral wall.",
+        "Contralateral shift.",
+        "Infiltrative process.",
+        "Uncalcified nodule.",
+        # real words one letter or sound from a term
+        "Joint capsular thickening.",
+        "Normal cardiomediastinum.",
+        # a real word hyphenated to a heard word is not swallowed by a term
+        "Post-thoracotomy changes.",
     ],
 )
 def test_correct_radiology_text_is_left_alone(correct: str) -> None:
@@ -240,6 +250,31 @@ def test_a_non_word_becomes_the_one_term_it_sounds_like_or_a_letter_from() -> No
     # the rule never writes a side the recogniser did not hear
     sides = Corrector(corrector.rules, ("left", "right", "nodule"), corrector.ordinary)
     assert sides.correct("The lefft nodulo.")[0] == "The lefft nodule."
+
+
+def test_the_phrasebooks_words_are_restored_and_never_corrected_away() -> None:
+    from reporting.asr.phrases import Phrasebook
+
+    spec = load_template("chest_xr")
+    corrector = build_pipeline(spec=spec).corrector
+    # correct words of the bundled phrasebook stay as heard: the nearest vocabulary term
+    # used to replace them ("ipsilateral" -> "bilateral", "gastrectomy" -> "mastectomy")
+    for text in ("Ipsilateral mediastinal shift.", "Status post gastrectomy.", "Dextrocardia."):
+        assert corrector.correct(text) == (text, ())
+    # nor the words of other templates' phrasebooks ("hemoperitoneum" had become
+    # "pneumoperitoneum", "anterolisthesis" "retrolisthesis")
+    for text in ("Small hemoperitoneum.", "Grade one anterolisthesis.", "Underdistended bladder."):
+        assert corrector.correct(text) == (text, ())
+    # and a mis-hearing of one is restored, with recall switched off as well
+    assert corrector.correct("A subcarital node.")[0] == "A subcarinal node."
+    no_recall = build_pipeline(spec=spec, phrases=Phrasebook()).corrector
+    assert no_recall.correct("Ipsilateral shift.") == ("Ipsilateral shift.", ())
+    # site phrases bring their own words
+    site = build_pipeline(spec=spec, phrases=Phrasebook(("A small pneumatocele in the lingula.",)))
+    assert site.corrector.correct("A small numatocele.")[0] == "A small pneumatocele."
+    assert corrector.correct("A small numatocele.")[0] != "A small pneumatocele."
+    # ordinary words and terms add nothing
+    assert corrector.with_words(["the", "lungs", "pneumothorax", "pleural"]) is corrector
 
 
 def test_ordinary_english_words_beside_terms_are_kept() -> None:

@@ -116,6 +116,27 @@ class Corrector:
         merged = tuple(dict.fromkeys([*self.terms, *extra]))
         return Corrector(self.rules, merged, self.ordinary)
 
+    def with_words(self, words: Iterable[str], *, restore: bool = True) -> Corrector:
+        """A corrector that keeps ``words`` (a phrasebook's, say) as heard, never "corrected"
+        into a term ("ipsilateral" is not "bilateral"), and with ``restore`` also restores
+        them when mis-heard ("subcarital" -> "subcarinal").  Only words of at least
+        ``min_length`` letters that are neither ordinary English nor a term's word count
+        (a known word with a prefix, such as "anterolateral", does)."""
+        new = sorted(
+            {
+                w.lower()
+                for w in words
+                if len(w) >= self.rules.min_length
+                and w.replace("-", "").isalpha()
+                and not self._is_known(w.lower())
+            }
+        )
+        if not new:
+            return self
+        if restore:
+            return self.with_terms(new)
+        return Corrector(self.rules, self.terms, self.ordinary | frozenset(new))
+
     def key(self, text: str) -> str:
         """The sound-alike key of ``text`` (lower case, spaces removed, phonetic rules)."""
         out = text.lower()
@@ -281,6 +302,10 @@ class Corrector:
                 # a real word never disappears into a different term ("mildly hyperexpanded
                 # lungs", "enlarged cardiomediastinal silhouette", "AP technique")
                 return None
+            if "-" in w and any(
+                len(p) >= 4 and self._is_ordinary(p) and p not in squashed for p in w.split("-")
+            ):
+                return None  # nor a real word joined to it ("mild-extra", "post-thoracotomy")
         if n > 1 and (
             _extends(lowered[-1], term_words[-1], self._term_words)
             or _extends(lowered[0], term_words[0], self._term_words, front=True)

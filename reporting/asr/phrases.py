@@ -54,6 +54,7 @@ _VERSION = 1
 #: so that the recalled sentences, nearest the audio, always fit
 PROMPT_MAX_WORDS = 190
 _MIN_WORDS, _MAX_WORDS = 3, 40
+_WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
 def _key(text: str) -> str:
@@ -99,6 +100,10 @@ class Phrasebook:
                 seen.add(key)
                 extra.append(sentence)
         return Phrasebook(self.sentences + tuple(extra))
+
+    def words(self) -> frozenset[str]:
+        """The words of the phrasebook's sentences, lower case (hyphenated ones whole)."""
+        return frozenset(w.lower() for s in self.sentences for w in _WORDS.findall(s))
 
     def recall(
         self,

@@ -272,7 +272,9 @@ def build_pipeline(
 ) -> TextPipeline:
     """A pipeline over the bundled lexicons plus the terms of template ``spec`` (if given).
     ``phrases``: what :meth:`TextPipeline.recall_prompt` recalls from (default: the bundled
-    phrasebook of the template; ``Phrasebook()`` recalls nothing)."""
+    phrasebook of the template; ``Phrasebook()`` recalls nothing).  The corrector also
+    restores the medical words of the template's bundled phrasebook and of ``phrases``, and
+    never changes a word of any bundled phrasebook."""
     vocab = load_vocabulary()
     if model_folder is None:
         from reporting.asr.models import default_model_dir
@@ -284,6 +286,12 @@ def build_pipeline(
     if extra:
         corrector = corrector.with_terms(extra)
     template = str(getattr(spec, "id", "") or "")
+    bundled = bundled_phrases(template)
+    book = bundled if phrases is None else phrases
+    # the phrasebooks' medical words are vocabulary too, recalled or not: those of this
+    # template's (and the site's) are restored when mis-heard, every bundled one is kept
+    corrector = corrector.with_words(bundled.words() | book.words())
+    corrector = corrector.with_words(bundled_phrases("").words(), restore=False)
     return TextPipeline(
         vocab,
         corrector,
@@ -291,5 +299,5 @@ def build_pipeline(
         modality or (getattr(spec, "modality", "") or ""),
         extra,
         template,
-        bundled_phrases(template) if phrases is None else phrases,
+        book,
     )
