@@ -20,6 +20,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("qa_eval", []),
     ("qa_speed", []),
     ("batch_speed", []),
+    ("corrector_eval", []),
     ("dictation_eval", []),
     ("tui_latency", []),
 ]
