@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import re
 import sys
 from collections import Counter
@@ -34,6 +33,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from dictation_eval import report_sentences  # noqa: E402
 
 from reporting.asr.correction import Corrector, load_corrector  # noqa: E402
 from reporting.asr.models import default_model_dir  # noqa: E402
@@ -51,18 +52,6 @@ WORD_SOURCES = [
     SHARED / "external" / "templates" / "mdvthu_report_templates",
     SHARED / "external" / "lexicon-sources" / "chexpert",
 ]
-
-
-def report_sentences(path: Path) -> list[str]:
-    found: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        text = json.loads(line)["text"]
-        for name in ("FINDINGS", "IMPRESSION"):
-            m = re.search(rf"{name}:\s*(.*?)(?:\n[A-Z ]+:|\Z)", text, re.S)
-            if m:
-                body = " ".join(m.group(1).split())
-                found.extend(s for s in re.split(r"(?<=[.!?])\s+", body) if s and "XXXX" not in s)
-    return found
 
 
 def template_words(roots: list[Path]) -> list[str]:
@@ -108,7 +97,7 @@ def main(argv: list[str]) -> int:
     baseline = load_corrector(model_folder=model_folder).with_terms(template_terms(spec))
     ours = build_pipeline(spec=spec, model_folder=model_folder).corrector
     corpora = {
-        "Open-i report sentences": report_sentences(REPORTS),
+        "Open-i report sentences": [s for s in report_sentences(REPORTS) if "XXXX" not in s],
         "bundled phrasebook sentences": list(bundled_phrases("").sentences),
         "template and CheXpert words": template_words([p for p in WORD_SOURCES if p.is_dir()]),
     }

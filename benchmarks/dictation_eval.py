@@ -102,20 +102,26 @@ class Clip:
     split: str  # "tune" | "held_out"
 
 
-def sentences_from_reports(path: Path) -> list[str]:
+def report_sentences(path: Path) -> list[str]:
+    """Every sentence of the FINDINGS and IMPRESSION of the reports in ``path`` (JSONL)."""
     found: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"]
         for name in ("FINDINGS", "IMPRESSION"):
             m = re.search(rf"{name}:\s*(.*?)(?:\n[A-Z ]+:|\Z)", text, re.S)
-            if not m:
-                continue
-            for sent in re.split(r"(?<=[.!?])\s+", " ".join(m.group(1).split())):
-                sent = sent.strip()
-                if not sent or "XXXX" in sent or re.search(r"\d", sent) or len(sent.split()) < 3:
-                    continue
-                found.append(sent)
+            if m:
+                body = " ".join(m.group(1).split())
+                found.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if s.strip())
     return found
+
+
+def sentences_from_reports(path: Path) -> list[str]:
+    """The sentences worth speaking: no redactions, no digits, three words or more."""
+    return [
+        s
+        for s in report_sentences(path)
+        if "XXXX" not in s and not re.search(r"\d", s) and len(s.split()) >= 3
+    ]
 
 
 def sentence_keys(text: str) -> list[str]:
