@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -305,7 +306,11 @@ def test_live_dictation_in_real_time_gives_the_sentences_said(whisper, chest_pip
     assert [latest[i] for i in sorted(latest)] == [
         chest_pipeline.process(p.transcript.text, p.transcript.words).text for p in offline
     ]
-    assert latest[5] == "Small left pleural effusion. No acute disease."
+    # the words said; between "effusion" and "no" nothing was said, and the model has written
+    # a full stop there with one version of its runtime and a comma with another
+    assert (
+        re.sub(r"[^\w ]", "", latest[5]).lower() == "small left pleural effusion no acute disease"
+    )
     assert latest[1].lower().startswith("there is a small left pleural effusion")
 
 
