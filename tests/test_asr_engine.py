@@ -375,6 +375,40 @@ def test_the_encoder_window_is_fitted_to_the_audio(whisper, chest_pipeline) -> N
     assert "L4-5" in chest_pipeline.process(quick.text, quick.words).text
 
 
+@pytest.mark.slow
+def test_a_second_decode_of_the_same_audio_reuses_the_first_decodes_encoder_output(
+    whisper, chest_pipeline, monkeypatch
+) -> None:
+    """Recall's two decodes of an utterance: the quick one decodes in the full decode's
+    window, and the full decode skips the encoder (most of its cost) with the same result."""
+    from reporting.asr import RecallingTranscriber, engine
+
+    spine = load_audio(EXAMPLES / "spine.flac")
+    afresh = whisper.transcribe(spine, prompt=chest_pipeline.prompt)
+    engine._ENCODED.clear()
+    model, encoded = whisper.model, []
+    real = model.encode
+    monkeypatch.setattr(model, "encode", lambda f, *a, **k: encoded.append(1) or real(f, *a, **k))
+    recalling = RecallingTranscriber.for_pipeline(whisper, chest_pipeline)
+    quick = recalling.first.transcribe(spine, prompt=chest_pipeline.prompt)
+    assert quick.info["window_s"] == afresh.info["window_s"] == 15 and len(encoded) == 1
+    again = whisper.transcribe(spine, prompt=chest_pipeline.prompt)
+    assert len(encoded) == 1  # the cached encoder output
+    assert again.text == afresh.text and again.words == afresh.words
+    # the whole recalling decode encodes the audio once; other audio is encoded anew
+    assert "L4-5" in chest_pipeline.process(*_said(recalling.transcribe(spine))).text
+    assert len(encoded) == 1
+    whisper.transcribe(spine[: spine.size // 2], prompt=chest_pipeline.prompt)
+    assert len(encoded) == 2
+    # partial hypotheses keep their own quick set-up: the shortest window
+    partial = recalling.for_partials().transcribe(spine, prompt=chest_pipeline.prompt)
+    assert partial.info["window_s"] == 10
+
+
+def _said(transcript: Any) -> tuple[str, Any]:
+    return transcript.text, transcript.words
+
+
 def test_a_decoder_loop_is_recognised_whole_or_after_the_real_words() -> None:
     from reporting.asr.engine import _looped
 

@@ -14,6 +14,7 @@ and over) is decoded again in the 30 s window.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -21,6 +22,7 @@ import re
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -192,6 +194,10 @@ _PAD_S = 0.3
 _WINDOW_ROOM_S = 3.0
 _LOCK = threading.Lock()
 _LOADED: dict[str, Any] = {}
+#: the last encoder outputs (see :func:`_encoded`), keyed by model, window and audio digest
+_ENCODED: OrderedDict[tuple[int, int, bytes], Any] = OrderedDict()
+_ENCODED_KEEP = 2
+_ENCODED_LOCK = threading.Lock()
 #: Whisper's mel features: 100 frames a second, one every 160 samples
 _HOP = 160
 _FRAMES_PER_S = SAMPLE_RATE / _HOP
@@ -263,11 +269,33 @@ def _load_model(resolved: ResolvedModel, options: TranscriberOptions) -> Any:
                 title="Speech model broken",
             ) from None
         _LOADED.clear()  # one model per process
+        with _ENCODED_LOCK:
+            _ENCODED.clear()
         _LOADED[key] = model
         log.info(
             "loaded speech model from %s in %.1f s", resolved.source, time.perf_counter() - started
         )
         return model
+
+
+def _encoded(model: Any, window: np.ndarray, frames: int) -> Any:
+    """The encoder output of ``window`` (``frames`` mel frames), from :data:`_ENCODED` when
+    the same window of the same model was encoded last or the time before: a second decode
+    of an utterance (recall's, a revision's) skips the encoder, most of a short decode's
+    cost."""
+    from faster_whisper.audio import pad_or_trim
+
+    key = (id(model), frames, hashlib.blake2b(window.tobytes(), digest_size=16).digest())
+    with _ENCODED_LOCK:
+        if key in _ENCODED:
+            _ENCODED.move_to_end(key)
+            return _ENCODED[key]
+    encoded = model.encode(pad_or_trim(model.feature_extractor(window, padding=0), frames))
+    with _ENCODED_LOCK:
+        _ENCODED[key] = encoded
+        while len(_ENCODED) > _ENCODED_KEEP:
+            _ENCODED.popitem(last=False)
+    return encoded
 
 
 def _looped(text: str) -> bool:
@@ -343,13 +371,22 @@ class WhisperTranscriber:
         """The same model set up for quick partial hypotheses: greedy, no word timings, no
         temperature fallback, the shortest encoder window and a token cap (audio cut mid-word
         must not send it into loops)."""
+        return self._quick(min_window_s=_MIN_WINDOW_S)
+
+    def for_first_pass(self) -> WhisperTranscriber:
+        """Quick decoding as :meth:`for_partials`, but in this transcriber's own encoder
+        windows: the first decode of a recalling transcriber.  A full decode of the same audio
+        right after it reuses its encoder output instead of encoding the audio again."""
+        return self._quick(min_window_s=self.options.min_window_s)
+
+    def _quick(self, *, min_window_s: float | None) -> WhisperTranscriber:
         import dataclasses
 
         fast = WhisperTranscriber(
             dataclasses.replace(
                 self.options,
                 beam_size=1,
-                min_window_s=_MIN_WINDOW_S,
+                min_window_s=min_window_s,
                 word_timestamps=False,
                 temperatures=(0.0,),
                 max_new_tokens=96,
@@ -472,7 +509,6 @@ class WhisperTranscriber:
 
         The encoder output is handed to ``generate_segments``, which uses it for the window at
         the start of the audio; the caller stops after that window's segment."""
-        from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import TranscriptionOptions, get_suppressed_tokens
 
@@ -484,9 +520,7 @@ class WhisperTranscriber:
         # window sends the decoder into loops)
         window = np.zeros(frames * _HOP, dtype=np.float32)
         window[: audio.size] = audio
-        encoder_output = model.encode(
-            pad_or_trim(model.feature_extractor(window, padding=0), frames)
-        )
+        encoder_output = _encoded(model, window, frames)
         multilingual = bool(model.model.is_multilingual)
         tokenizer = Tokenizer(
             model.hf_tokenizer,

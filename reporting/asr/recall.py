@@ -1,7 +1,7 @@
 """Decode an utterance twice: the second time with report sentences like it in the prompt.
 
-A quick first decode (greedy, short encoder window: the set-up of partial hypotheses) says
-roughly what was said; ``recall(heard, prompt)`` turns that into the prompt of the second,
+A quick first decode (greedy, no word timings, in the encoder window of the full decode, whose
+encoder output the full decode then reuses) says roughly what was said; ``recall(heard, prompt)`` turns that into the prompt of the second,
 full decode: the template passage plus the phrasebook sentences most like it (see
 :mod:`reporting.asr.phrases` and :meth:`reporting.asr.TextPipeline.recall_prompt`).  Whisper
 copies words from its prompt, so a recalled "... areas of atelectasis." lets it write the
@@ -145,7 +145,10 @@ class RecallingTranscriber:
     module docstring).
 
     ``transcriber`` does the full decodes; ``first`` the quick one (default: the
-    transcriber's ``for_partials()`` when it has one, else the transcriber itself);
+    transcriber's ``for_first_pass()``, which decodes in the full decode's encoder windows so
+    that the full decode reuses its encoder output, or else its ``for_partials()``, or else the
+    transcriber itself); :meth:`for_partials` gives ``first`` when it was given, else the
+    transcriber's own quick partial set-up;
     ``recall(heard, prompt)`` gives the second decode's prompt, or None when there is nothing
     to recall (then the plain prompt is used); ``like_side(word)`` tells a word that may be a
     mis-heard side (see :func:`consistent`); ``unheard(word, heard_there)`` tells a word of the
@@ -167,8 +170,10 @@ class RecallingTranscriber:
         max_drop: int = _MAX_DROP,
     ) -> None:
         quick = getattr(transcriber, "for_partials", None)
+        first_pass = getattr(transcriber, "for_first_pass", None) or quick
         self.transcriber = transcriber
-        self.first = first or (quick() if quick else transcriber)
+        self.first = first or (first_pass() if first_pass else transcriber)
+        self._partials = first or (quick() if quick else self.first)
         self.recall = recall
         self.like_side = like_side
         self.unheard = unheard
@@ -197,7 +202,7 @@ class RecallingTranscriber:
         return getattr(inner, name)
 
     def for_partials(self) -> Transcriber:
-        return self.first
+        return self._partials
 
     def transcribe(
         self, audio: np.ndarray, *, prompt: str | None = None, hotwords: str | None = None
