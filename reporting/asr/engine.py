@@ -9,7 +9,8 @@ Whisper encodes every stretch of audio as a 30 s window; the encoder dominates t
 short utterance and grows faster than the window, so audio that fits in ``window_s`` is encoded
 in a window that long instead (padded with digital silence, as Whisper was trained) and decoded
 with faster-whisper's own segment decoding.  A decoder loop on the short window (a phrase over
-and over) is decoded again in the 30 s window.
+and over) is decoded again in the 30 s window.  The last two encoder outputs are kept: a second
+decode of the same audio in the same window (recall's, a live revision's) skips the encoder.
 """
 
 from __future__ import annotations
