@@ -396,17 +396,14 @@ def test_a_second_decode_of_the_same_audio_reuses_the_first_decodes_encoder_outp
     assert len(encoded) == 1  # the cached encoder output
     assert again.text == afresh.text and again.words == afresh.words
     # the whole recalling decode encodes the audio once; other audio is encoded anew
-    assert "L4-5" in chest_pipeline.process(*_said(recalling.transcribe(spine))).text
+    recalled = recalling.transcribe(spine)
+    assert "L4-5" in chest_pipeline.process(recalled.text, recalled.words).text
     assert len(encoded) == 1
     whisper.transcribe(spine[: spine.size // 2], prompt=chest_pipeline.prompt)
     assert len(encoded) == 2
     # partial hypotheses keep their own quick set-up: the shortest window
     partial = recalling.for_partials().transcribe(spine, prompt=chest_pipeline.prompt)
     assert partial.info["window_s"] == 10
-
-
-def _said(transcript: Any) -> tuple[str, Any]:
-    return transcript.text, transcript.words
 
 
 def test_a_decoder_loop_is_recognised_whole_or_after_the_real_words() -> None:

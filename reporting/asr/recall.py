@@ -1,11 +1,12 @@
 """Decode an utterance twice: the second time with report sentences like it in the prompt.
 
-A quick first decode (greedy, no word timings, in the encoder window of the full decode, whose
-encoder output the full decode then reuses) says roughly what was said; ``recall(heard, prompt)`` turns that into the prompt of the second,
-full decode: the template passage plus the phrasebook sentences most like it (see
-:mod:`reporting.asr.phrases` and :meth:`reporting.asr.TextPipeline.recall_prompt`).  Whisper
-copies words from its prompt, so a recalled "... areas of atelectasis." lets it write the
-term it first heard as "aeronometric tossing".
+A quick first decode (greedy, no word timings, in the encoder window of the full decode, which
+then reuses its encoder output) says roughly what was said; ``recall(heard, prompt)`` turns
+that into the prompt of the second, full decode: the template passage plus the phrasebook
+sentences most like it (see :mod:`reporting.asr.phrases` and
+:meth:`reporting.asr.TextPipeline.recall_prompt`).  Whisper copies words from its prompt,
+so a recalled "... areas of atelectasis." lets it write the term it first heard as
+"aeronometric tossing".
 
 It may also copy too much.  The second decode is kept only when, aligned word by word with the
 first, no stretch of it adds four words or more (a recalled sentence written out although it
