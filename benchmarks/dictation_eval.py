@@ -8,6 +8,9 @@ the same process and the same run:
 * baseline: plain faster-whisper, the same Whisper base model (int8, 2 threads, its own
   default beam of 5 whatever --beam-size says), no prompt, no VAD segmentation, no correction
   or formatting;
+* prompt: the same with one static chest-radiograph prompt (the template's passage), the
+  issue's second reference point; with the baseline, it shows how hard a clip set is next to
+  the issue's reference clips (printed beside them);
 * ours (``--systems``, default all three): the dictation path (VAD utterance segmenter,
   vocabulary prompt for the chest template, word timestamps and guards, vocabulary
   correction, formatting) as ``single`` (one decode per utterance), ``reporting`` (the
@@ -88,6 +91,18 @@ HELD_OUT_VOICES = [
     ("flite", "awb", 1.1),
     ("flite", "rms", 0.95),
 ]
+#: the held-out voices nearest the issue's reference clips for plain faster-whisper (no prompt:
+#: WER 0.178, term recall 0.687; one static prompt: 0.094, 0.907): `voice_difficulty.py` on 24
+#: clips of unused sentences measured every voice of both lists, and these three were the only
+#: ones within 0.03 WER of it (flite slt 0.191 / 0.745, rms 0.95 0.196 / 0.706, awb 1.1 0.205 /
+#: 0.627); every espeak voice scored 0.31-0.52 / 0.45-0.58, about twice the reference's errors.
+#: They speak the ``reference`` set, chosen on the baselines alone, before any of ours ran on it.
+REFERENCE_VOICES = [("flite", "slt", 1.0), ("flite", "rms", 0.95), ("flite", "awb", 1.1)]
+#: the issue's reference points on its held-back clips (Whisper base, int8, 2 cores)
+REFERENCE = {
+    "baseline": {"wer": 0.178, "term_recall": 0.687, "left_right": 0.886},
+    "prompt": {"wer": 0.094, "term_recall": 0.907, "left_right": 0.909},
+}
 TARGETS = {"wer": 0.06, "term_recall": 0.97, "time_ratio": 1.3, "latency_p95": 1.5}
 SIDE = re.compile(r"\b(left|right)\b")
 
@@ -137,10 +152,11 @@ def build_set(
     exclude: frozenset[str] = frozenset(),
     tune_share: float = 0.25,
     prefix: str = "",
+    voices: list[tuple[str, str, float]] = HELD_OUT_VOICES,
 ) -> list[Clip]:
     """``n_clips`` clips of report sentences (``exclude``: sentence keys not to use); the
-    first ``tune_share`` of them spoken by the tune voices, the rest by the held-out voices;
-    keys (and audio file names) start with ``prefix``."""
+    first ``tune_share`` of them spoken by the tune voices, the rest by ``voices`` (default:
+    the held-out voices); keys (and audio file names) start with ``prefix``."""
     rng = random.Random(seed)
     sentences = sorted(
         s for s in set(sentences_from_reports(DATA)) if " ".join(words(s)) not in exclude
@@ -160,10 +176,41 @@ def build_set(
     clips: list[Clip] = []
     for i, text in enumerate(texts):
         split = "tune" if i < n_tune else "held_out"
-        engine, voice, speed = rng.choice(TUNE_VOICES if split == "tune" else HELD_OUT_VOICES)
+        engine, voice, speed = rng.choice(TUNE_VOICES if split == "tune" else voices)
         key = f"{prefix}{i:03d}-{engine}-{voice.replace('+', '_')}-{speed}"
         clips.append(Clip(key, text, engine, voice, speed, split))
     return clips
+
+
+#: the clip sets, in the order they are built: each of sentences none of the earlier ones holds
+#: (``calibration``: 24 clips of sentences that `voice_difficulty.py` has every voice speak)
+SETS = ("main", "fresh", "dev", "final", "reference")
+CALIBRATION_CLIPS = 24
+
+
+def clip_sets(n_clips: int) -> tuple[dict[str, list[Clip]], frozenset[str]]:
+    """Every clip set of ``n_clips`` clips by name (and the ``calibration`` set), and the
+    sentence keys of them all (which the site phrases, and any other set, must not hold)."""
+    sets: dict[str, list[Clip]] = {}
+    used: frozenset[str] = frozenset()
+    recipes: dict[str, dict[str, Any]] = {
+        "main": {},
+        "fresh": {"seed": 8, "tune_share": 0, "prefix": "fresh-"},
+        "dev": {"seed": 9, "tune_share": 1, "prefix": "dev-"},
+        "final": {"seed": 10, "tune_share": 0, "prefix": "final-"},
+        "calibration": {"seed": 31, "tune_share": 0, "prefix": "cal-"},
+        "reference": {
+            "seed": 11,
+            "tune_share": 0,
+            "prefix": "ref-",
+            "voices": REFERENCE_VOICES,
+        },
+    }
+    for name, recipe in recipes.items():
+        size = CALIBRATION_CLIPS if name == "calibration" else n_clips
+        sets[name] = build_set(size, exclude=used, **recipe)
+        used = used | {k for c in sets[name] for k in sentence_keys(c.text)}
+    return sets, used
 
 
 def synthesise(clip: Clip) -> Path:
@@ -456,13 +503,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clips", type=int, default=72)
     parser.add_argument(
         "--set",
-        choices=("main", "fresh", "dev", "final"),
+        choices=SETS,
         default="main",
         help="main: the clip set the corrections were tuned beside (tune voices for tuning, "
         "held-out voices for judging); dev: as many clips of other sentences, all spoken by "
         "the tune voices, for tuning recall; fresh: other sentences again, all held-out "
         "voices (its lost sides shaped the side rules); final: other sentences again, "
-        "held-out voices, looked at only for the final figures",
+        "held-out voices, looked at only for the final figures; reference: other sentences "
+        "again, spoken only by the held-out voices nearest the issue's reference clips for "
+        "plain faster-whisper (REFERENCE_VOICES)",
     )
     parser.add_argument(
         "--systems",
@@ -572,22 +621,8 @@ def main(argv: list[str]) -> int:
         if shutil.which(tool) is None:
             print(f"skipped: {tool} is not installed")
             return 0
-    main_set = build_set(args.clips)
-    main_keys = frozenset(k for c in main_set for k in sentence_keys(c.text))
-    fresh_set = build_set(args.clips, seed=8, exclude=main_keys, tune_share=0, prefix="fresh-")
-    fresh_keys = frozenset(k for c in fresh_set for k in sentence_keys(c.text))
-    dev_set = build_set(
-        args.clips, seed=9, exclude=main_keys | fresh_keys, tune_share=1, prefix="dev-"
-    )
-    dev_keys = frozenset(k for c in dev_set for k in sentence_keys(c.text))
-    final_set = build_set(
-        args.clips,
-        seed=10,
-        exclude=main_keys | fresh_keys | dev_keys,
-        tune_share=0,
-        prefix="final-",
-    )
-    clips = {"main": main_set, "fresh": fresh_set, "dev": dev_set, "final": final_set}[args.set]
+    every_set, unseen = clip_sets(args.clips)
+    clips = every_set[args.set]
     paths = [synthesise(c) for c in clips]
     terms = load_terms()
 
@@ -604,9 +639,6 @@ def main(argv: list[str]) -> int:
     folder = transcriber.resolved.location
     pipeline = build_pipeline(spec=spec, model_folder=folder)
     # the site phrases never hold a sentence of any clip set
-    unseen = (
-        main_keys | fresh_keys | dev_keys | {k for c in final_set for k in sentence_keys(c.text)}
-    )
     site = site_phrases(unseen)
     systems = listed(args.systems, "reporting")
     for name in systems:
@@ -615,7 +647,7 @@ def main(argv: list[str]) -> int:
     ours = {name: System.build(name, transcriber, spec, folder, site) for name in systems}
     print(
         f"site phrases: {len(site)} sentences learned from {DATA.name} (none of the "
-        f"{len(unseen)} clip sentences of the four sets)",
+        f"{len(unseen)} clip sentences of the {len(SETS)} sets)",
         file=sys.stderr,
     )
     seg_opts = SegmenterOptions()
@@ -623,7 +655,7 @@ def main(argv: list[str]) -> int:
         seg_opts = pause_options(seg_opts, str(args.pause_ms))
     hangover = seg_opts.min_silence_ms / 1000
 
-    names = ["baseline", *systems]
+    names = ["baseline", "prompt", *systems]
     scores = {(system, split): Score() for system in names for split in ("tune", "held_out")}
     errors: list[str] = []
     results = []
@@ -649,8 +681,15 @@ def main(argv: list[str]) -> int:
         segments, _ = model.transcribe(audio, language="en")
         base_text = " ".join(s.text.strip() for s in segments)
         outputs = [("baseline", base_text, time.perf_counter() - started, None)]
+        # ---- the issue's second reference point: the same, with one static prompt (the
+        # template's passage)
+        started = time.perf_counter()
+        segments, _ = model.transcribe(audio, language="en", initial_prompt=pipeline.prompt)
+        prompt_text = " ".join(s.text.strip() for s in segments)
+        outputs.append(("prompt", prompt_text, time.perf_counter() - started, None))
         row = {"clip": clip.key, "split": clip.split, "shift_ms": shift, "ref": clip.text,
-               "baseline": base_text, "duration": round(duration, 2)}  # fmt: skip
+               "baseline": base_text, "prompt": prompt_text,
+               "duration": round(duration, 2)}  # fmt: skip
         # ---- ours: segmenter + prompt (+ recall) + guards + correction + formatting
         for name, setup in ours.items():
             started = time.perf_counter()
@@ -888,6 +927,13 @@ def main(argv: list[str]) -> int:
         )
     print_replays()
     held_base = table.get("baseline/held_out", {})  # the dev set has no held-out voices
+    for name, ref in REFERENCE.items() if held_base else ():
+        held = table[f"{name}/held_out"]
+        print(
+            f"difficulty of the held-out clips, {name}: WER {held['wer']:.3f}, term recall "
+            f"{held['term_recall']:.3f}, L/R {held['left_right']:.3f} (the issue's reference "
+            f"clips: {ref['wer']}, {ref['term_recall']}, {ref['left_right']})"
+        )
     for system in systems if held_base else ():
         held = table[f"{system}/held_out"]
         ratio = held["seconds"] / max(1e-9, held_base["seconds"])

@@ -38,3 +38,23 @@ def test_sides_are_scored_where_they_were_written(said, written, flags, counted)
     right = dictation_eval.score_sides(score, said, written, [(written, flags)])
     assert (score.side_clips, score.side_correct, score.side_flagged) == counted
     assert right == (counted[1] == 1 or counted[0] == 0)
+
+
+@pytest.mark.skipif(not dictation_eval.DATA.exists(), reason="../shared/data is not available")
+def test_no_sentence_is_spoken_in_two_clip_sets_and_the_reference_set_uses_its_voices() -> None:
+    """Held-out figures mean something only if no set (nor the site phrases) holds a sentence
+    another set was tuned or judged on."""
+    sets, used = dictation_eval.clip_sets(72)
+    keys = {
+        name: {k for c in clips for k in dictation_eval.sentence_keys(c.text)}
+        for name, clips in sets.items()
+    }
+    names = list(keys)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not keys[a] & keys[b], (a, b)
+    assert set().union(*keys.values()) == used
+    assert {(c.engine, c.voice, c.speed) for c in sets["reference"]} <= set(
+        dictation_eval.REFERENCE_VOICES
+    )
+    assert all(c.split == "held_out" for c in sets["reference"])
