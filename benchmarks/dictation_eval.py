@@ -186,6 +186,8 @@ def build_set(
 #: (``calibration``: 24 clips of sentences that `voice_difficulty.py` has every voice speak)
 SETS = ("main", "fresh", "dev", "final", "reference")
 CALIBRATION_CLIPS = 24
+#: clips per set (``--clips``); the sets are built in turn, so each one's sentences depend on it
+DEFAULT_CLIPS = 72
 
 
 def clip_sets(n_clips: int) -> tuple[dict[str, list[Clip]], frozenset[str]]:
@@ -214,8 +216,11 @@ def clip_sets(n_clips: int) -> tuple[dict[str, list[Clip]], frozenset[str]]:
 
 
 def synthesise(clip: Clip) -> Path:
+    """The clip's audio, spoken once and cached; the text spoken is kept beside it, so a clip
+    whose key now names other words is spoken again rather than scored against old audio."""
     wav = OUT / "audio" / f"{clip.key}.wav"
-    if wav.exists():
+    said = wav.with_suffix(".txt")
+    if wav.exists() and said.exists() and said.read_text(encoding="utf-8") == clip.text:
         return wav
     wav.parent.mkdir(parents=True, exist_ok=True)
     raw = wav.with_suffix(".raw.wav")
@@ -245,6 +250,7 @@ def synthesise(clip: Clip) -> Path:
         check=True,
     )
     raw.unlink()
+    said.write_text(clip.text, encoding="utf-8")
     return wav
 
 
@@ -500,7 +506,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--clips", type=int, default=72)
+    parser.add_argument("--clips", type=int, default=DEFAULT_CLIPS)
     parser.add_argument(
         "--set",
         choices=SETS,

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dictation_eval import (  # noqa: E402
     DATA,
+    DEFAULT_CLIPS,
     HELD_OUT_VOICES,
     REFERENCE,
     SIDE,
@@ -73,7 +74,7 @@ def main(argv: list[str]) -> int:
         if args.voices
         else [*TUNE_VOICES, *HELD_OUT_VOICES, *EXTRA_VOICES]
     )
-    texts = [c.text for c in clip_sets(1)[0]["calibration"]]
+    texts = [c.text for c in clip_sets(DEFAULT_CLIPS)[0]["calibration"]]
     transcriber = load_transcriber(TranscriberOptions(cpu_threads=2))
     transcriber.warm_up()
     model = transcriber.model
