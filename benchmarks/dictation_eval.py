@@ -215,6 +215,17 @@ def clip_sets(n_clips: int) -> tuple[dict[str, list[Clip]], frozenset[str]]:
     return sets, used
 
 
+def missing_requirement() -> str:
+    """What the clip sets need and this machine lacks (the Open-i reports, a synthesiser,
+    sox), or an empty string."""
+    if not DATA.exists():
+        return f"{DATA} is not available"
+    for tool in ("espeak-ng", "flite", "sox"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    return ""
+
+
 def synthesise(clip: Clip) -> Path:
     """The clip's audio, spoken once and cached; the text spoken is kept beside it, so a clip
     whose key now names other words is spoken again rather than scored against old audio."""
@@ -620,13 +631,10 @@ def main(argv: list[str]) -> int:
         "window with windows fitted from 15 to 20 s); default: only --window-s",
     )
     args = parser.parse_args(argv)
-    if not DATA.exists():
-        print(f"skipped: {DATA} is not available")
+    missing = missing_requirement()
+    if missing:
+        print(f"skipped: {missing}")
         return 0
-    for tool in ("espeak-ng", "flite", "sox"):
-        if shutil.which(tool) is None:
-            print(f"skipped: {tool} is not installed")
-            return 0
     every_set, unseen = clip_sets(args.clips)
     clips = every_set[args.set]
     paths = [synthesise(c) for c in clips]

@@ -13,7 +13,6 @@ chosen by how comparable they are to the reference, before any of our set-ups ru
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dictation_eval import (  # noqa: E402
-    DATA,
     DEFAULT_CLIPS,
     HELD_OUT_VOICES,
     REFERENCE,
@@ -30,6 +28,7 @@ from dictation_eval import (  # noqa: E402
     Clip,
     clip_sets,
     load_terms,
+    missing_requirement,
     synthesise,
     term_hits,
     voice_label,
@@ -62,13 +61,10 @@ def main(argv: list[str]) -> int:
         help="comma-separated ENGINE:VOICE:SPEED (default: the tune, held-out and default voices)",
     )
     args = parser.parse_args(argv)
-    if not DATA.exists():
-        print(f"skipped: {DATA} is not available")
+    missing = missing_requirement()
+    if missing:
+        print(f"skipped: {missing}")
         return 0
-    for tool in ("espeak-ng", "flite", "sox"):
-        if shutil.which(tool) is None:
-            print(f"skipped: {tool} is not installed")
-            return 0
     voices = (
         parse_voices(args.voices)
         if args.voices
