@@ -65,11 +65,14 @@ def main(argv: list[str]) -> int:
     if missing:
         print(f"skipped: {missing}")
         return 0
-    voices = (
-        parse_voices(args.voices)
-        if args.voices
-        else [*TUNE_VOICES, *HELD_OUT_VOICES, *EXTRA_VOICES]
-    )
+    try:
+        voices = (
+            parse_voices(args.voices)
+            if args.voices
+            else [*TUNE_VOICES, *HELD_OUT_VOICES, *EXTRA_VOICES]
+        )
+    except ValueError:
+        parser.error(f"--voices: expected ENGINE:VOICE:SPEED items, got {args.voices!r}")
     texts = [c.text for c in clip_sets(DEFAULT_CLIPS)[0]["calibration"]]
     transcriber = load_transcriber(TranscriberOptions(cpu_threads=2))
     transcriber.warm_up()
