@@ -227,6 +227,15 @@ def missing_requirement() -> str:
     return ""
 
 
+def plain_decode(model: Any, audio: np.ndarray, prompt: str | None = None) -> tuple[str, float]:
+    """Plain faster-whisper's text of ``audio`` (``prompt``: its one initial prompt; no VAD,
+    no correction) and the seconds the decode took."""
+    started = time.perf_counter()
+    segments, _ = model.transcribe(audio, language="en", initial_prompt=prompt)
+    text = " ".join(s.text.strip() for s in segments)
+    return text, time.perf_counter() - started
+
+
 def synthesise(clip: Clip) -> Path:
     """The clip's audio, spoken once and cached; the text spoken is kept beside it, so a clip
     whose key now names other words is spoken again rather than scored against old audio."""
@@ -691,17 +700,11 @@ def main(argv: list[str]) -> int:
         # and the encoder's frames
         audio = np.concatenate([np.zeros(int(16 * shift), np.float32), load_audio(path)])
         duration = audio.size / 16000
-        # ---- baseline: plain faster-whisper
-        started = time.perf_counter()
-        segments, _ = model.transcribe(audio, language="en")
-        base_text = " ".join(s.text.strip() for s in segments)
-        outputs = [("baseline", base_text, time.perf_counter() - started, None)]
-        # ---- the issue's second reference point: the same, with one static prompt (the
-        # template's passage)
-        started = time.perf_counter()
-        segments, _ = model.transcribe(audio, language="en", initial_prompt=pipeline.prompt)
-        prompt_text = " ".join(s.text.strip() for s in segments)
-        outputs.append(("prompt", prompt_text, time.perf_counter() - started, None))
+        # ---- baseline: plain faster-whisper; and the issue's second reference point, the
+        # same with one static prompt (the template's passage)
+        base_text, base_s = plain_decode(model, audio)
+        prompt_text, prompt_s = plain_decode(model, audio, pipeline.prompt)
+        outputs = [("baseline", base_text, base_s, None), ("prompt", prompt_text, prompt_s, None)]
         row = {"clip": clip.key, "split": clip.split, "shift_ms": shift, "ref": clip.text,
                "baseline": base_text, "prompt": prompt_text,
                "duration": round(duration, 2)}  # fmt: skip

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -23,12 +22,14 @@ from dictation_eval import (  # noqa: E402
     DEFAULT_CLIPS,
     HELD_OUT_VOICES,
     REFERENCE,
-    SIDE,
     TUNE_VOICES,
     Clip,
+    Score,
     clip_sets,
     load_terms,
     missing_requirement,
+    plain_decode,
+    score_sides,
     synthesise,
     term_hits,
     voice_label,
@@ -87,33 +88,29 @@ def main(argv: list[str]) -> int:
         print(f"{'reference, ' + name:22s} {ref['wer']:9.3f} {ref['term_recall']:6.3f} "
               f"{ref['left_right']:5.3f}")  # fmt: skip
     for engine, voice, speed in voices:
-        # [edits, reference words, terms found, terms said, side clips, sides right, seconds]
-        tally = {"plain": [0.0] * 7, "prompt": [0.0] * 7}
-        audio_s = 0.0
+        scores = {"plain": Score(), "prompt": Score()}
         for i, text in enumerate(texts):
             clip = Clip(f"cal{i:03d}-{engine}-{voice.replace('+', '_')}-{speed:g}", text,
                         engine, voice, speed, "held_out")  # fmt: skip
             audio = load_audio(synthesise(clip))
-            audio_s += audio.size / 16000
-            for system, extra in (("plain", {}), ("prompt", {"initial_prompt": prompt})):
-                started = time.perf_counter()
-                segments, _ = model.transcribe(audio, language="en", **extra)
-                hyp = " ".join(s.text.strip() for s in segments)
-                t = tally[system]
-                t[6] += time.perf_counter() - started
+            for system, score in scores.items():
+                hyp, seconds = plain_decode(model, audio, prompt if system == "prompt" else None)
+                score.seconds += seconds
+                score.audio += audio.size / 16000
                 e, n = wer_counts(text, hyp)
+                score.edits += e
+                score.ref_words += n
                 f, total = term_hits(terms, text, hyp)
-                said, written = SIDE.findall(text.lower()), SIDE.findall(hyp.lower())
-                sided = bool(said or written)
-                for k, x in enumerate((e, n, f, total, sided, sided and said == written)):
-                    t[k] += x
+                score.terms_found += f
+                score.terms_total += total
+                score_sides(score, text, hyp, None)
+        rows = {system: score.row() for system, score in scores.items()}
         cells = [
-            f"{t[0] / max(1, t[1]):.3f} {t[2] / max(1, t[3]):6.3f} {t[5] / max(1, t[4]):5.3f}"
-            for t in tally.values()
+            f"{r['wer']:.3f} {r['term_recall']:6.3f} {r['left_right']:5.3f}" for r in rows.values()
         ]
-        rtf = tally["plain"][6] / max(1e-9, audio_s)
         label = voice_label(Clip("", "", engine, voice, speed, "held_out"))
-        print(f"{label:22s} {cells[0]:>22s} {rtf:6.3f}   {cells[1]:>22s}", flush=True)
+        print(f"{label:22s} {cells[0]:>22s} {rows['plain']['rtf']:6.3f}   {cells[1]:>22s}",
+              flush=True)  # fmt: skip
     return 0
 
 

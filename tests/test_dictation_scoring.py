@@ -44,7 +44,7 @@ def test_sides_are_scored_where_they_were_written(said, written, flags, counted)
 def test_no_sentence_is_spoken_in_two_clip_sets_and_the_reference_set_uses_its_voices() -> None:
     """Held-out figures mean something only if no set (nor the site phrases) holds a sentence
     another set was tuned or judged on."""
-    sets, used = dictation_eval.clip_sets(72)
+    sets, used = dictation_eval.clip_sets(dictation_eval.DEFAULT_CLIPS)
     keys = {
         name: {k for c in clips for k in dictation_eval.sentence_keys(c.text)}
         for name, clips in sets.items()
