@@ -68,6 +68,22 @@ def test_unreadable_audio_is_a_clear_error(tmp_path: Path) -> None:
         load_audio(junk)
 
 
+def test_a_file_without_audio_is_an_error_not_silence(tmp_path: Path) -> None:
+    """An empty recording, or a few bytes FFmpeg reads as an empty stream, must not pass for a
+    silent dictation (an empty transcript the user cannot tell from silence)."""
+    import soundfile as sf
+
+    sf.write(tmp_path / "empty.wav", np.zeros(0, np.float32), 16000)
+    broken = tmp_path / "broken.flac"
+    broken.write_bytes(b"\xff\xfe\x00bad")
+    for path in (tmp_path / "empty.wav", broken):
+        with pytest.raises(AudioError, match=f"{path.name}: no audio in this file"):
+            load_audio(path)
+    silence = tmp_path / "silence.wav"
+    sf.write(silence, np.zeros(16000, np.float32), 16000)
+    assert load_audio(silence).size == 16000  # silence is audio: the recogniser gates it
+
+
 def test_sources_deliver_blocks() -> None:
     audio = np.arange(16000 * 2, dtype=np.float32) / 32000
     blocks = list(ArraySource(audio, block_ms=100).blocks())

@@ -29,10 +29,19 @@ def _resample(audio: np.ndarray, rate: int) -> np.ndarray:
 
 
 def load_audio(path: str | os.PathLike[str]) -> np.ndarray:
-    """Decode ``path`` to 16 kHz mono float32; a clear :class:`AudioError` when it cannot."""
+    """Decode ``path`` to 16 kHz mono float32; a clear :class:`AudioError` when it cannot, or
+    when the file holds no audio at all (an empty recording, or bytes that only look like a
+    container: FFmpeg "decodes" those to nothing, which would pass for silence)."""
     p = Path(path)
     if not p.is_file():
         raise AudioError(f"{p}: audio file not found")
+    audio = _decode(p)
+    if audio.size == 0:
+        raise AudioError(f"{p}: no audio in this file (it is empty or not an audio file)")
+    return audio
+
+
+def _decode(p: Path) -> np.ndarray:
     try:
         import soundfile as sf
 
