@@ -19,6 +19,10 @@ the **vocabulary only** baseline (the bundled terms and the template's, as the c
 built before it learned the phrasebooks' words) and **ours**, the dictation pipeline's
 corrector for the chest template.
 
+The same text, through the whole chest pipeline with every word sure, also counts the words
+flagged as made up (``made_up_min_length``: neither English nor a term): on text heard right
+each such flag is one the radiologist must dismiss (or a misspelling in the source).
+
     .venv/bin/python benchmarks/corrector_eval.py [--show 30]
 """
 
@@ -37,9 +41,10 @@ sys.path.insert(0, str(REPO))
 from dictation_eval import report_sentences  # noqa: E402
 
 from reporting.asr.correction import Corrector, load_corrector  # noqa: E402
+from reporting.asr.fake import transcript_from_text  # noqa: E402
 from reporting.asr.models import default_model_dir  # noqa: E402
 from reporting.asr.phrases import bundled_phrases  # noqa: E402
-from reporting.asr.processing import build_pipeline  # noqa: E402
+from reporting.asr.processing import TextPipeline, build_pipeline  # noqa: E402
 from reporting.asr.vocabulary import template_terms  # noqa: E402
 from reporting.templating import load_template  # noqa: E402
 
@@ -121,7 +126,28 @@ def main(argv: list[str]) -> int:
     for title, lines in shown.items():
         print(f"\n{title}: most frequent changes")
         print("\n".join(lines) or "  (none)")
+    pipeline = build_pipeline(spec=spec, model_folder=model_folder)
+    print("\nWords flagged as made up in text that was heard right, per 1,000 words:\n")
+    for name, texts in corpora.items():
+        n_words, flagged = made_up_flags(pipeline, texts)
+        total = sum(flagged.values())
+        common = ", ".join(f"{w} {n}" for w, n in flagged.most_common(args.show))
+        print(f"- {name}: {1000 * total / max(n_words, 1):.2f} ({total}): {common or 'none'}")
     return 0
+
+
+def made_up_flags(pipeline: TextPipeline, texts: list[str]) -> tuple[int, Counter[str]]:
+    """(words of ``texts``, how often each word was flagged as made up) when ``texts`` come
+    out of the recogniser exactly as written, every word sure."""
+    flagged: Counter[str] = Counter()
+    n_words = 0
+    for text in texts:
+        heard = transcript_from_text(text, default=0.99)
+        n_words += len(text.split())
+        for flag in pipeline.process(heard.text, heard.words).flags:
+            if flag.reason == "made_up":
+                flagged[flag.word.lower()] += 1
+    return n_words, flagged
 
 
 if __name__ == "__main__":

@@ -356,11 +356,16 @@ class DictationSession:
                 "number": "the number",
                 "unit": "the unit",
             }.get(reason, "this word")
+            why = (
+                "it is neither an English word nor a radiology term"
+                if reason == "made_up"
+                else f"the recogniser was only {prob:.0%} sure"
+            )
             out.append(
                 Issue(
                     code=LOW_CONFIDENCE,
                     severity=Severity.WARNING,
-                    message=f"please confirm {what} '{word}': the recogniser was only {prob:.0%} sure",
+                    message=f"please confirm {what} '{word}': {why}",
                     start=a,
                     end=b,
                     section=stop.section,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from reporting.asr.formatting import FormatOptions, format_text, words_to_number
 from reporting.asr.models import default_model_dir
 from reporting.asr.processing import build_pipeline
 from reporting.asr.vocabulary import load_vocabulary, template_terms
+from reporting.dictation import DictationSession, Utterance
 from reporting.errors import LexiconError
 from reporting.templating import load_template
 
@@ -457,6 +459,27 @@ def test_a_word_that_sounds_like_a_side_is_always_flagged() -> None:
     assert [(out.text[f.start : f.end], f.reason) for f in out.flags] == [("light", "side")]
 
 
+def test_a_made_up_word_is_flagged_however_sure_the_recogniser_was() -> None:
+    """Whisper writes words that exist nowhere ("extroker" for "dextrocurvature"); a sure
+    probability does not make them what was said.  Real words, terms, possessives and
+    short words are left alone."""
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    heard = transcript_from_text(
+        "Mild extroker of the spine, the patient's pneumothorax is stable period", default=0.97
+    )
+    out = pipeline.process(heard.text, heard.words)
+    assert [(out.text[f.start : f.end], f.reason) for f in out.flags] == [("extroker", "made_up")]
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    session.apply(Utterance(heard.text, heard.words))
+    (issue,) = session.issues
+    assert "'extroker'" in issue.message and "neither an English word nor" in issue.message
+    policy = dataclasses.replace(pipeline.vocabulary.confidence, made_up_min_length=0)
+    off = dataclasses.replace(
+        pipeline, vocabulary=dataclasses.replace(pipeline.vocabulary, confidence=policy)
+    )
+    assert off.process(heard.text, heard.words).flags == ()
+
+
 def _side_flags(text: str, **probabilities: float) -> list[str]:
     pipeline = build_pipeline(spec=load_template("chest_xr"))
     heard = transcript_from_text(text, probabilities=probabilities, default=0.97)
@@ -562,6 +585,10 @@ def test_side_rules_are_validated(tmp_path: Path) -> None:
         _vocabulary_from(bad, {**base, "low_confidence": {"side_beside_doubt": 2}})
     off = _vocabulary_from(bad, {**base, "low_confidence": {"side_beside_doubt": 0}})
     assert off.confidence.side_beside_doubt == 0.0
+    for value in (-1, "six", True):
+        with pytest.raises(LexiconError, match=r"made_up_min_length must be a whole number"):
+            _vocabulary_from(bad, {**base, "low_confidence": {"made_up_min_length": value}})
+    assert _vocabulary_from(bad, base).confidence.made_up_min_length == 0
     policy = _vocabulary_from(
         bad, {**base, "low_confidence": {"side_patterns": ["r[iy]de"], "lateral_terms": ["Lung"]}}
     ).confidence

@@ -45,7 +45,8 @@ class Flag:
     end: int
     word: str
     probability: float
-    reason: str  # "low_probability" | "side" | "negation" | "number" | "unit" | "sensitive"
+    #: "low_probability" | "side" | "negation" | "number" | "unit" | "sensitive" | "made_up"
+    reason: str
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -255,11 +256,29 @@ class TextPipeline:
             reason = is_doubtful(word, policy)
             if index in side_doubts and reason in (None, "low_probability", "sensitive"):
                 reason = "side"  # a doubtful side says more than a doubtful word
+            if reason is None and self._made_up(text[found[0] : found[1]]):
+                reason = "made_up"
             if reason is not None:
                 flags.append(
                     Flag(found[0], found[1], text[found[0] : found[1]], word.probability, reason)
                 )
         return tuple(flags)
+
+    def _made_up(self, written: str) -> bool:
+        """Whether ``written`` holds a word the recogniser made up: at least the policy's
+        ``made_up_min_length`` letters, neither English nor a term ("extroker" for
+        "dextrocurvature").  Sure or not, it is not what was said, or a word we do not know."""
+        shortest = self.vocabulary.confidence.made_up_min_length
+        if not shortest:
+            return False
+        known = self.corrector.is_word
+        for token in re.findall(r"[A-Za-z][A-Za-z'-]*", written):
+            token = re.sub(r"'s$", "", token.strip("'-"))
+            if known(token):
+                continue  # "cardioverter-defibrillator" is known whole
+            if any(len(w) >= shortest and not known(w) for w in re.findall(r"[A-Za-z]+", token)):
+                return True
+        return False
 
 
 def build_pipeline(

@@ -55,6 +55,10 @@ class ConfidencePolicy:
     #: of the side means little ("catheter on the right" for "catheter otherwise": "on" 0.41,
     #: "right" 0.87); 0 turns the rule off
     side_beside_doubt: float = 0.9
+    #: a written word of at least this many letters that is neither English nor a term (the
+    #: recogniser made it up: "thoracicate", "extensify") is flagged whatever its probability;
+    #: 0 turns the rule off
+    made_up_min_length: int = 0
 
     def is_structure(self, bare: str, probability: float = 1.0) -> bool:
         """True when ``bare`` names a paired structure, or (with ``near_lateral_terms``) is a
@@ -193,6 +197,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
                 "unsided_skip",
                 "near_lateral_terms",
                 "side_beside_doubt",
+                "made_up_min_length",
             ),
         )
         for key in ("threshold", "sensitive_threshold", "side_beside_doubt"):
@@ -211,6 +216,12 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
             listed = lc.get(key, [])
             if not isinstance(listed, list) or not all(isinstance(s, str) for s in listed):
                 raise LexiconError(f"{path}: low_confidence.{key} must be a list of words")
+        made_up = lc.get("made_up_min_length", 0)
+        if not isinstance(made_up, int) or isinstance(made_up, bool) or made_up < 0:
+            raise LexiconError(
+                f"{path}: low_confidence.made_up_min_length must be a whole number of letters "
+                "(0 turns the rule off)"
+            )
         lateral = lc.get("lateral_terms", [])
         window = lc.get("lateral_window", 2)
         if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 6:
@@ -231,6 +242,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
             frozenset(s.lower() for s in lc.get("unsided_skip", [])),
             bool(lc.get("near_lateral_terms", True)),
             float(lc.get("side_beside_doubt", 0.9)),
+            made_up,
         )
     return Vocabulary(
         tuple(t.strip() for t in terms),
