@@ -55,6 +55,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,16 +316,31 @@ def flag_counts(ref: str, pieces: Pieces) -> tuple[int, int, int, int]:
     with its flag spans.  A written word is wrong when the word alignment with the reference
     substitutes or inserts it; words the recogniser dropped cannot be flagged and are not
     counted."""
-    from rapidfuzz.distance import Levenshtein
-
     hyp, reasons = flagged_words(pieces)
     flagged = [r is not None for r in reasons]
+    bad = wrong_written(ref, hyp)
+    both = sum(f and b for f, b in zip(flagged, bad, strict=True))
+    return len(hyp), sum(flagged), sum(bad), both
+
+
+def wrong_written(ref: str, hyp: list[str]) -> list[bool]:
+    """For each normalised written word of ``hyp``, whether the word alignment with ``ref``
+    substitutes or inserts it."""
+    from rapidfuzz.distance import Levenshtein
+
     bad = [False] * len(hyp)
     for op in Levenshtein.editops(words(ref), hyp):
         if op.tag in ("replace", "insert"):
             bad[op.dest_pos] = True
-    both = sum(f and b for f, b in zip(flagged, bad, strict=True))
-    return len(hyp), sum(flagged), sum(bad), both
+    return bad
+
+
+def flags_by_reason(ref: str, pieces: Pieces) -> Counter[tuple[str, bool]]:
+    """How many written words were flagged for each reason, split by whether they were wrong."""
+    hyp, reasons = flagged_words(pieces)
+    return Counter(
+        (r, b) for r, b in zip(reasons, wrong_written(ref, hyp), strict=True) if r is not None
+    )
 
 
 def load_terms() -> list[str]:
@@ -365,6 +381,8 @@ class Score:
     flagged: int = 0
     wrong: int = 0
     flagged_wrong: int = 0
+    #: flagged words by (reason, wrong)
+    reasons: Counter[tuple[str, bool]] = field(default_factory=Counter)
 
     def flag_row(self) -> dict[str, float]:
         return {
@@ -759,6 +777,7 @@ def main(argv: list[str]) -> int:
                 sc.flagged += n_flag
                 sc.wrong += n_bad
                 sc.flagged_wrong += n_both
+                sc.reasons.update(flags_by_reason(clip.text, flag_spans))
                 if (e or not sides_ok) and (args.errors and clip.split == "tune"):
                     errors.append(
                         f"[{clip.key} {system}]\n  ref: {clip.text}\n  hyp: {hyp}\n  raw: "
@@ -942,6 +961,14 @@ def main(argv: list[str]) -> int:
             f"words written; {flags['flag_precision']:.2f} of flagged words were wrong; "
             f"{flags['wrong_words_flagged']:.2f} of wrong words were flagged "
             f"({sc.flagged_wrong}/{sc.wrong})"
+        )
+        each = sorted({r for r, _ in sc.reasons}, key=lambda r: -sc.reasons[(r, True)])
+        print(
+            "  by reason (flagged words, of which wrong): "
+            + ", ".join(
+                f"{r} {sc.reasons[(r, True)] + sc.reasons[(r, False)]} ({sc.reasons[(r, True)]})"
+                for r in each
+            )
         )
     print_replays()
     held_base = table.get("baseline/held_out", {})  # the dev set has no held-out voices

@@ -17,6 +17,7 @@ from reporting.asr.correction import Corrector, load_corrector
 from reporting.asr.fake import transcript_from_text
 from reporting.asr.formatting import FormatOptions, format_text, words_to_number
 from reporting.asr.models import default_model_dir
+from reporting.asr.phrases import Phrasebook
 from reporting.asr.processing import build_pipeline
 from reporting.asr.vocabulary import load_vocabulary, template_terms
 from reporting.dictation import DictationSession, Utterance
@@ -478,6 +479,14 @@ def test_a_made_up_word_is_flagged_however_sure_the_recogniser_was() -> None:
         pipeline, vocabulary=dataclasses.replace(pipeline.vocabulary, confidence=policy)
     )
     assert off.process(heard.text, heard.words).flags == ()
+    # a word of the site's own reports is known once they are learned as site phrases
+    labrum = transcript_from_text("The anterior labrum is torn.", default=0.99)
+    knee = load_template("mr_knee")
+    assert [f.reason for f in build_pipeline(spec=knee).process_transcript(labrum).flags] == [
+        "made_up"
+    ]
+    site = build_pipeline(spec=knee, phrases=Phrasebook(("The anterior labrum is torn.",)))
+    assert site.process_transcript(labrum).flags == ()
 
 
 def _side_flags(text: str, **probabilities: float) -> list[str]:

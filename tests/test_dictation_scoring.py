@@ -58,3 +58,18 @@ def test_no_sentence_is_spoken_in_two_clip_sets_and_the_reference_set_uses_its_v
         dictation_eval.REFERENCE_VOICES
     )
     assert all(c.split == "held_out" for c in sets["reference"])
+
+
+def test_flags_are_tallied_by_reason_and_by_whether_the_word_was_wrong() -> None:
+    """The benchmark's per-reason flag line: a made-up word that replaced a term is a right
+    flag, a side flag on a side said right is a false one."""
+    written = "Right lower lobe extroker."
+    flags = [(0, 5, "side"), (17, 25, "made_up")]
+    tally = dictation_eval.flags_by_reason("right lower lobe atelectasis", [(written, flags)])
+    assert tally == {("side", False): 1, ("made_up", True): 1}
+    assert dictation_eval.flag_counts("right lower lobe atelectasis", [(written, flags)]) == (
+        4,
+        2,
+        1,
+        1,
+    )
