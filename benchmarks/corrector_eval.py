@@ -100,7 +100,8 @@ def main(argv: list[str]) -> int:
     folder = default_model_dir()
     model_folder = str(folder) if (folder / "vocabulary.json").is_file() else None
     baseline = load_corrector(model_folder=model_folder).with_terms(template_terms(spec))
-    ours = build_pipeline(spec=spec, model_folder=model_folder).corrector
+    pipeline = build_pipeline(spec=spec, model_folder=model_folder)
+    ours = pipeline.corrector
     corpora = {
         "Open-i report sentences": [s for s in report_sentences(REPORTS) if "XXXX" not in s],
         "bundled phrasebook sentences": list(bundled_phrases("").sentences),
@@ -126,7 +127,6 @@ def main(argv: list[str]) -> int:
     for title, lines in shown.items():
         print(f"\n{title}: most frequent changes")
         print("\n".join(lines) or "  (none)")
-    pipeline = build_pipeline(spec=spec, model_folder=model_folder)
     print("\nWords flagged as made up in text that was heard right, per 1,000 words:\n")
     for name, texts in corpora.items():
         n_words, flagged = made_up_flags(pipeline, texts)

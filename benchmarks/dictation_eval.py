@@ -376,13 +376,18 @@ class Score:
     seconds: float = 0.0
     audio: float = 0.0
     latencies: list[float] = field(default_factory=list)
-    # doubtful-word flags: words written, words flagged, words wrong, flagged words that were wrong
+    # doubtful-word flags: words written, words wrong, flagged words by (reason, wrong)
     hyp_words: int = 0
-    flagged: int = 0
     wrong: int = 0
-    flagged_wrong: int = 0
-    #: flagged words by (reason, wrong)
     reasons: Counter[tuple[str, bool]] = field(default_factory=Counter)
+
+    @property
+    def flagged(self) -> int:
+        return sum(self.reasons.values())
+
+    @property
+    def flagged_wrong(self) -> int:
+        return sum(n for (_, wrong), n in self.reasons.items() if wrong)
 
     def flag_row(self) -> dict[str, float]:
         return {
@@ -772,11 +777,9 @@ def main(argv: list[str]) -> int:
             if extra is not None:
                 lat, flag_spans, pieces = extra
                 sc.latencies.extend(lat if duration <= 15.5 else [])
-                n_hyp, n_flag, n_bad, n_both = flag_counts(clip.text, flag_spans)
+                n_hyp, _, n_bad, _ = flag_counts(clip.text, flag_spans)
                 sc.hyp_words += n_hyp
-                sc.flagged += n_flag
                 sc.wrong += n_bad
-                sc.flagged_wrong += n_both
                 sc.reasons.update(flags_by_reason(clip.text, flag_spans))
                 if (e or not sides_ok) and (args.errors and clip.split == "tune"):
                     errors.append(
