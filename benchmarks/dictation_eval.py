@@ -26,7 +26,7 @@ judged on), ``dev`` (tune voices only; what recall's settings were chosen on), `
 voices only, run only for the final figures) and ``reference`` (only the held-out voices
 nearest the issue's reference clips, REFERENCE_VOICES).  Metrics: WER (lower case, punctuation removed),
 radiology-term recall (terms of the chest template's topics and the anatomy lexicon, per
-occurrence), left/right (over clips whose reference or output names a side, the sequence of
+occurrence; one term whether its compound is written open, hyphenated or closed), left/right (over clips whose reference or output names a side, the sequence of
 side words matches; "or flagged" also counts a clip whose wrong side words are all flagged and
 whose lost side left a side flag), real-time factor, total time relative to the
 baseline, and end-of-utterance latency (VAD hang-over + final decode + text processing; p95
@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import inspect
 import json
 import os
@@ -352,11 +353,26 @@ def load_terms() -> list[str]:
     return sorted((t for t in terms if len(t) >= 4), key=len, reverse=True)
 
 
+@functools.cache
+def term_patterns(terms: tuple[str, ...]) -> list[re.Pattern[str]]:
+    """One pattern per term, longest first, matching it written open, hyphenated or closed
+    ("air space", "air-space", "airspace": the same term, and both spellings are in the Open-i
+    reports); spellings of one term that differ only so count once."""
+    spelled: dict[str, list[str]] = {}
+    for term in terms:
+        spelled.setdefault("".join(words(term)), []).append(term)
+    patterns = []
+    for variants in spelled.values():
+        parts = max((words(t) for t in variants), key=len)
+        patterns.append(re.compile(r"\b" + " ?".join(re.escape(p) for p in parts) + r"\b"))
+    return patterns
+
+
 def term_hits(terms: list[str], ref: str, hyp: str) -> tuple[int, int]:
+    """(occurrences of ``terms`` in ``ref`` that ``hyp`` also holds, occurrences in ``ref``)."""
     r, h = " ".join(words(ref)), " ".join(words(hyp))
     total = found = 0
-    for term in terms:
-        pat = re.compile(rf"\b{re.escape(' '.join(words(term)))}\b")
+    for pat in term_patterns(tuple(terms)):
         n_ref = len(pat.findall(r))
         if n_ref:
             total += n_ref

@@ -73,3 +73,22 @@ def test_flags_are_tallied_by_reason_and_by_whether_the_word_was_wrong() -> None
         1,
         1,
     )
+
+
+@pytest.mark.parametrize(
+    ("said", "written", "hits"),
+    [
+        # one term however its compound is spelled, counted once
+        ("basilar air space opacities", "basilar airspace opacities", (2, 2)),
+        ("focal airspace disease", "focal air-space disease", (1, 1)),
+        ("focal airspace disease", "focal air space disease", (1, 1)),
+        # a different word is still a miss, and so is another number
+        ("basilar air space opacities", "bustle airspace opacities", (1, 2)),
+        ("stable mediastinal contour", "stable mediastinal contours", (1, 2)),
+    ],
+)
+def test_term_recall_counts_a_term_once_whether_its_compound_is_open_or_closed(
+    said, written, hits
+) -> None:
+    terms = ["air space", "airspace", "basilar", "mediastinal", "mediastinal contour"]
+    assert dictation_eval.term_hits(terms, said, written) == hits
