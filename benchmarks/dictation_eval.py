@@ -26,7 +26,8 @@ judged on), ``dev`` (tune voices only; what recall's settings were chosen on), `
 voices only, run only for the final figures) and ``reference`` (only the held-out voices
 nearest the issue's reference clips, REFERENCE_VOICES).  Metrics: WER (lower case, punctuation removed),
 radiology-term recall (terms of the chest template's topics and the anatomy lexicon, per
-occurrence; one term whether its compound is written open, hyphenated or closed), left/right (over clips whose reference or output names a side, the sequence of
+occurrence; one term whether its compound is written open, hyphenated or closed),
+left/right (over clips whose reference or output names a side, the sequence of
 side words matches; "or flagged" also counts a clip whose wrong side words are all flagged and
 whose lost side left a side flag), real-time factor, total time relative to the
 baseline, and end-of-utterance latency (VAD hang-over + final decode + text processing; p95
