@@ -313,18 +313,6 @@ def flagged_words(pieces: Pieces) -> tuple[list[str], list[str | None]]:
     return hyp, reasons
 
 
-def flag_counts(ref: str, pieces: Pieces) -> tuple[int, int, int, int]:
-    """(words written, flagged, wrong, flagged and wrong) for the processed text of each piece
-    with its flag spans.  A written word is wrong when the word alignment with the reference
-    substitutes or inserts it; words the recogniser dropped cannot be flagged and are not
-    counted."""
-    hyp, reasons = flagged_words(pieces)
-    flagged = [r is not None for r in reasons]
-    bad = wrong_written(ref, hyp)
-    both = sum(f and b for f, b in zip(flagged, bad, strict=True))
-    return len(hyp), sum(flagged), sum(bad), both
-
-
 def wrong_written(ref: str, hyp: list[str]) -> list[bool]:
     """For each normalised written word of ``hyp``, whether the word alignment with ``ref``
     substitutes or inserts it."""
@@ -335,14 +323,6 @@ def wrong_written(ref: str, hyp: list[str]) -> list[bool]:
         if op.tag in ("replace", "insert"):
             bad[op.dest_pos] = True
     return bad
-
-
-def flags_by_reason(ref: str, pieces: Pieces) -> Counter[tuple[str, bool]]:
-    """How many written words were flagged for each reason, split by whether they were wrong."""
-    hyp, reasons = flagged_words(pieces)
-    return Counter(
-        (r, b) for r, b in zip(reasons, wrong_written(ref, hyp), strict=True) if r is not None
-    )
 
 
 def load_terms() -> list[str]:
@@ -397,6 +377,17 @@ class Score:
     hyp_words: int = 0
     wrong: int = 0
     reasons: Counter[tuple[str, bool]] = field(default_factory=Counter)
+
+    def add_flags(self, ref: str, pieces: Pieces) -> None:
+        """Count the doubtful-word flags of the processed text of each piece (with its flag
+        spans) against ``ref``.  A written word is wrong when the word alignment with the
+        reference substitutes or inserts it; words the recogniser dropped cannot be flagged
+        and are not counted."""
+        hyp, reasons = flagged_words(pieces)
+        bad = wrong_written(ref, hyp)
+        self.hyp_words += len(hyp)
+        self.wrong += sum(bad)
+        self.reasons.update((r, b) for r, b in zip(reasons, bad, strict=True) if r is not None)
 
     @property
     def flagged(self) -> int:
@@ -794,10 +785,7 @@ def main(argv: list[str]) -> int:
             if extra is not None:
                 lat, flag_spans, pieces = extra
                 sc.latencies.extend(lat if duration <= 15.5 else [])
-                n_hyp, _, n_bad, _ = flag_counts(clip.text, flag_spans)
-                sc.hyp_words += n_hyp
-                sc.wrong += n_bad
-                sc.reasons.update(flags_by_reason(clip.text, flag_spans))
+                sc.add_flags(clip.text, flag_spans)
                 if (e or not sides_ok) and (args.errors and clip.split == "tune"):
                     errors.append(
                         f"[{clip.key} {system}]\n  ref: {clip.text}\n  hyp: {hyp}\n  raw: "

@@ -65,14 +65,11 @@ def test_flags_are_tallied_by_reason_and_by_whether_the_word_was_wrong() -> None
     flag, a side flag on a side said right is a false one."""
     written = "Right lower lobe extroker."
     flags = [(0, 5, "side"), (17, 25, "made_up")]
-    tally = dictation_eval.flags_by_reason("right lower lobe atelectasis", [(written, flags)])
-    assert tally == {("side", False): 1, ("made_up", True): 1}
-    assert dictation_eval.flag_counts("right lower lobe atelectasis", [(written, flags)]) == (
-        4,
-        2,
-        1,
-        1,
-    )
+    score = dictation_eval.Score()
+    score.add_flags("right lower lobe atelectasis", [(written, flags)])
+    assert score.reasons == {("side", False): 1, ("made_up", True): 1}
+    # (words written, flagged, wrong, flagged and wrong)
+    assert (score.hyp_words, score.flagged, score.wrong, score.flagged_wrong) == (4, 2, 1, 1)
 
 
 @pytest.mark.parametrize(
