@@ -154,6 +154,21 @@ class Corrector:
         either with a listed prefix or suffix): a word the recogniser did not make up."""
         return self._is_ordinary(word)
 
+    def made_up(self, written: str, min_length: int) -> bool:
+        """Whether ``written`` holds a word of ``min_length`` letters or more that is neither
+        English nor a term ("extroker" for "dextrocurvature"); a hyphenated word known whole
+        ("cardioverter-defibrillator") and a possessive of a known word are not made up."""
+        for token in _WORD.findall(written):
+            token = re.sub(r"'s$", "", token.strip("'-"))
+            if self.is_word(token):
+                continue
+            if any(
+                len(w) >= min_length and not self.is_word(w)
+                for w in re.findall(r"[A-Za-z]+", token)
+            ):
+                return True
+        return False
+
     def _is_ordinary(self, word: str) -> bool:
         w = word.lower()
         return self._is_known(w) or self._is_derived(w)

@@ -265,20 +265,11 @@ class TextPipeline:
         return tuple(flags)
 
     def _made_up(self, written: str) -> bool:
-        """Whether ``written`` holds a word the recogniser made up: at least the policy's
-        ``made_up_min_length`` letters, neither English nor a term ("extroker" for
-        "dextrocurvature").  Sure or not, it is not what was said, or a word we do not know."""
+        """Whether ``written`` holds a word the recogniser made up (the policy's
+        ``made_up_min_length``; 0: never).  Sure or not, it is not what was said, or a word we
+        do not know."""
         shortest = self.vocabulary.confidence.made_up_min_length
-        if not shortest:
-            return False
-        known = self.corrector.is_word
-        for token in re.findall(r"[A-Za-z][A-Za-z'-]*", written):
-            token = re.sub(r"'s$", "", token.strip("'-"))
-            if known(token):
-                continue  # "cardioverter-defibrillator" is known whole
-            if any(len(w) >= shortest and not known(w) for w in re.findall(r"[A-Za-z]+", token)):
-                return True
-        return False
+        return bool(shortest) and self.corrector.made_up(written, shortest)
 
 
 def build_pipeline(
