@@ -344,6 +344,28 @@ def test_commands_must_be_whole_sentences() -> None:
     assert split_commands(g, "A 3.2 cm nodule.")[0].text == "A 3.2 cm nodule."
 
 
+@pytest.mark.parametrize(
+    ("said", "parts"),
+    [
+        # the recogniser often writes a spoken "period" and the command after it as one sentence
+        ("Mild changes at L4-5 period next field.", ["text", "next_field"]),
+        ("No effusion period next field period", ["text", "next_field"]),
+        ("Heart size normal full stop, go to impression.", ["text", "go_to"]),
+        ("No effusion new paragraph impression", ["text", "go_to"]),
+        ("Next field period. No pneumothorax period.", ["next_field", "text"]),
+        # "period" as a noun ends nothing, and a command needs a sentence of its own
+        ("Stable since the postoperative period next field.", ["text"]),
+        ("No effusion period, next field, no pneumothorax.", ["text"]),
+    ],
+)
+def test_a_spoken_sentence_end_delimits_a_command(said: str, parts: list[str]) -> None:
+    g = load_grammar()
+    got = split_commands(g, said, targets=frozenset({"impression"}))
+    assert [p.command.action if p.command else "text" for p in got] == parts
+    texts = [p.text for p in got if p.command is None]
+    assert all(t and t in said for t in texts)  # dictated text is kept as said
+
+
 def test_go_to_needs_a_known_target() -> None:
     g = load_grammar()
     assert g.parse("go to the lungs", targets=frozenset({"lungs"})) is not None
@@ -392,6 +414,28 @@ def test_command_phrases_inside_sentences_are_text(
     parts = split_commands(g, sentence)
     assert [p.command for p in parts] == [None]
     assert parts[0].text == sentence
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    phrase=st.sampled_from(_PHRASES),
+    before=st.lists(_WORDS, min_size=1, max_size=4),
+    end=st.sampled_from(["period", "full stop", "new line", "new paragraph", "question mark"]),
+)
+def test_a_command_after_a_spoken_sentence_end_fires(
+    phrase: str, before: list[str], end: str
+) -> None:
+    g = load_grammar()
+    if not (set(before) - g.fillers) or phrase in g.phrases.get("go_to", ()):
+        return
+    said = " ".join([*before, end, phrase]) + "."
+    parts = split_commands(g, said)
+    noun = end == "period" and before[-1] in ("the", "a")  # "the period": a noun, not a stop
+    if noun:
+        assert [p.command for p in parts] == [None]
+    else:
+        assert [p.command is not None for p in parts] == [False, True]
+        assert parts[0].text == " ".join([*before, end])
 
 
 @settings(max_examples=100, deadline=None)

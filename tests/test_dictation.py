@@ -84,6 +84,18 @@ def test_a_command_inside_a_sentence_is_dictated_text(chest) -> None:
     assert s.draft.section("impression").text == "The next field of view is clear."
 
 
+def test_a_command_after_a_spoken_period_in_one_breath(chest) -> None:
+    # what Whisper wrote for "... at L four five period next field no pleural effusion period"
+    s = session(chest)
+    change = s.apply("Mild degenerative changes of L4-5 period next field. No pleural effusion.")
+    assert change.actions == ("dictate", "next_field", "dictate")
+    findings = s.draft.section("findings").text
+    assert findings.startswith("Mild degenerative changes of L4-5.")
+    assert "Next field" not in findings and "period" not in findings
+    assert s.current_field == "support_devices"
+    assert "Lines and tubes: No pleural effusion." in findings
+
+
 def test_field_triggers_and_insert_normal(chest) -> None:
     s = session(chest)
     s.apply("Go to pleura.")

@@ -1,18 +1,20 @@
 """The voice-command grammar (data: ``lexicons/voice_commands.json``).
 
 A command is recognised only when it is a whole utterance, or a whole sentence of one (the
-recogniser's sentence punctuation delimits it): "Next field." is a command, "the next field of
-view is clear" is text.  :func:`split_commands` cuts an utterance into command and text parts.
+recogniser's sentence punctuation or a spoken "period" delimits it): "Next field." is a
+command, "the next field of view is clear" is text.  :func:`split_commands` cuts an utterance
+into command and text parts.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from reporting.asr.formatting import spoken_sentence_ends
 from reporting.errors import LexiconError
 from reporting.lexicons import check_keys, expect_str_list, load_lexicon
 
@@ -113,6 +115,20 @@ class Grammar:
 _SENTENCE = re.compile(r"\S.*?(?:[.!?]+(?=\s|$)|$)", re.DOTALL)
 
 
+def _sentences(text: str) -> Iterator[tuple[int, int, int]]:
+    """(start, end, said_end) of each sentence of ``text``: cut after written sentence
+    punctuation and after spoken sentence ends ("period", "new line" ...); ``said_end`` leaves
+    out a spoken end, which is punctuation and not part of what a command says."""
+    cuts = {m.end(): m.end() for m in _SENTENCE.finditer(text)}
+    cuts.update({end: start for start, end in spoken_sentence_ends(text)})
+    start = 0
+    for end in sorted(cuts):
+        piece = text[start:end]
+        if piece.strip():
+            yield start + len(piece) - len(piece.lstrip()), end, max(start, cuts[end])
+        start = end
+
+
 def split_commands(
     grammar: Grammar,
     text: str,
@@ -120,15 +136,16 @@ def split_commands(
     targets: frozenset[str] = frozenset(),
     macros: frozenset[str] = frozenset(),
 ) -> list[Part]:
-    """Cut ``text`` at sentence ends and classify each sentence; adjacent text is merged."""
+    """Cut ``text`` at sentence ends, written or spoken, and classify each sentence; adjacent
+    text is merged ("No effusion period next field" is text, then a command)."""
     parts: list[Part] = []
     text_start: int | None = None
     text_end = 0
-    for m in _SENTENCE.finditer(text):
-        command = grammar.parse(m.group(0), targets=targets, macros=macros)
+    for start, end, said_end in _sentences(text):
+        command = grammar.parse(text[start:said_end], targets=targets, macros=macros)
         if command is None:
-            text_start = m.start() if text_start is None else text_start
-            text_end = m.end()
+            text_start = start if text_start is None else text_start
+            text_end = end
             continue
         if text_start is not None:
             parts.append(Part(text=text[text_start:text_end].strip()))

@@ -8,6 +8,7 @@ letter, with "point"), so "no one" or "two views" stay as spoken.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 __all__ = ["FormatOptions", "format_text", "words_to_number"]
@@ -189,15 +190,33 @@ _PUNCT = re.compile(
     re.IGNORECASE,
 )
 _PUNCT_MAP = {w: s for w, s in _PUNCT_WORDS}
+#: spoken punctuation that ends a sentence or a line, after which a voice command may follow
+_ENDS_SENTENCE = frozenset(w for w, s in _PUNCT_WORDS if s in (".", "?", "\n", "\n\n"))
+
+
+def _punctuation_words(text: str) -> Iterator[tuple[re.Match[str], str]]:
+    """Each spoken punctuation word of ``text`` with its canonical spelling; "period" as a noun
+    ("the postoperative period") is not one."""
+    for m in _PUNCT.finditer(text):
+        word = " ".join(m.group("w").lower().split())
+        if word == "period" and _KEEP_PERIOD_AFTER.search(text[: m.start("w")]):
+            continue
+        yield m, word
+
+
+def spoken_sentence_ends(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each spoken sentence or line end in ``text`` ("period", "full stop",
+    "question mark", "new line", "new paragraph"), written punctuation after it included: the
+    recogniser often writes "... effusion period next field." as one sentence."""
+    return [
+        (m.start("w"), m.end()) for m, word in _punctuation_words(text) if word in _ENDS_SENTENCE
+    ]
 
 
 def _spoken_punctuation(text: str) -> str:
     out: list[str] = []
     pos = 0
-    for m in _PUNCT.finditer(text):
-        word = " ".join(m.group("w").lower().split())
-        if word == "period" and _KEEP_PERIOD_AFTER.search(text[: m.start("w")]):
-            continue
+    for m, word in _punctuation_words(text):
         out.append(text[pos : m.start()])
         out.append(_PUNCT_MAP[word])
         pos = m.end()
