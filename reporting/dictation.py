@@ -398,7 +398,7 @@ class DictationSession:
                         state = self._history.pop()
                         history_push = False
                     continue
-                state = self._command(state, part.command)
+                state = self._command(state, part.command, before)
                 actions.append(part.command.action)
             elif part.text.strip():
                 processed = self.pipeline.process(part.text, utterance.words)
@@ -526,7 +526,8 @@ class DictationSession:
                 return str(fspec.choices[best[2]])
         return text
 
-    def _command(self, state: _State, command: Command) -> _State:
+    def _command(self, state: _State, command: Command, before: _State) -> _State:
+        """``state`` after ``command``; ``before`` is the draft as this utterance found it."""
         action = command.action
         if action == "next_field":
             return dataclasses.replace(
@@ -547,7 +548,7 @@ class DictationSession:
                     state = dataclasses.replace(state, position=idx)
             return self._insert_normal(state)
         if action == "scratch_that":
-            return self._scratch(state)
+            return self._scratch(state, before)
         if action == "delete_last_sentence":
             return self._delete_sentence(state)
         raise DictationError(f"unknown voice command action {action!r}")
@@ -568,9 +569,11 @@ class DictationSession:
         flags = tuple(f for f in state.flags if f[0] != stop.key)
         return _State(texts, fields, frozenset(touched), state.position, flags)
 
-    def _scratch(self, state: _State) -> _State:
-        """Revert the most recent dictation, wherever it went (navigation is kept)."""
-        history = [*self._history, state]
+    def _scratch(self, state: _State, before: _State) -> _State:
+        """Revert the most recent dictation, wherever it went (navigation is kept): what this
+        utterance dictated before the command ("Small effusion. Scratch that moderate ..."),
+        else the last utterance that dictated."""
+        history = [*self._history, before, state]
         for i in range(len(history) - 1, 0, -1):
             newer, older = history[i], history[i - 1]
             if newer.texts != older.texts or newer.fields != older.fields:

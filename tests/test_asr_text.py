@@ -366,10 +366,52 @@ def test_a_spoken_sentence_end_delimits_a_command(said: str, parts: list[str]) -
     assert all(t and t in said for t in texts)  # dictated text is kept as said
 
 
+_CHEST_TARGETS = frozenset(
+    {"lungs", "pleura", "heart", "heart and mediastinum", "bones", "impression", "findings"}
+)
+
+
+@pytest.mark.parametrize(
+    ("said", "parts"),
+    [
+        # a command that begins a sentence, the text said after it in the same breath
+        ("Scratch that moderate right pleural effusion.", ["scratch_that", "moderate"]),
+        ("Okay, strike that, small effusion.", ["scratch_that", "small"]),
+        ("Delete last sentence no pneumothorax period", ["delete_last_sentence", "no"]),
+        ("Go to impression no acute disease.", ["go_to:impression", "no"]),
+        ("Go to the lungs clear.", ["go_to:lungs", "clear."]),
+        ("Go to heart and mediastinal.", ["go_to:heart and mediastinum"]),
+        # phrases that also begin ordinary sentences do not lead, and a go-to needs a target
+        ("Next field of view is clear.", ["Next"]),
+        ("Previous examinations are not available.", ["Previous"]),
+        ("Go to the emergency department for evaluation.", ["Go"]),
+    ],
+)
+def test_a_command_may_begin_a_sentence_of_dictated_text(said: str, parts: list[str]) -> None:
+    got = split_commands(load_grammar(), said, targets=_CHEST_TARGETS)
+    shown = [
+        f"{p.command.action}:{p.command.target}"
+        if p.command and p.command.target
+        else p.command.action
+        if p.command
+        else p.text.split()[0]
+        for p in got
+    ]
+    assert shown == parts
+    if got[0].command is not None and len(got) == 2:
+        assert said.endswith(got[1].text)  # the words after the command are dictated as said
+
+
 def test_go_to_needs_a_known_target() -> None:
     g = load_grammar()
     assert g.parse("go to the lungs", targets=frozenset({"lungs"})) is not None
-    assert g.parse("go to the store") is None
+    assert g.parse("go to the emergency department") is None  # sounds like no target
+    assert g.parse("go to bed", targets=frozenset({"lungs", "pleura"})) is None
+    # a misheard target becomes the known one it clearly sounds most like
+    near = g.parse("Go to blur.", targets=frozenset({"lungs", "pleura", "heart"}))
+    assert near is not None and near.target == "pleura"
+    both = g.parse("go to the meniscus", targets=frozenset({"medial meniscus", "lateral meniscus"}))
+    assert both is None  # two targets sound about as alike: text, not a guess
     assert g.parse("Findings.") is not None and g.parse("Findings.").target == "findings"  # type: ignore[union-attr]
     assert g.parse("okay, scratch that please").action == "scratch_that"  # type: ignore[union-attr]
 
@@ -438,6 +480,29 @@ def test_a_command_after_a_spoken_sentence_end_fires(
         assert parts[0].text == " ".join([*before, end])
 
 
+_LEADING = [
+    (action, p)
+    for action, phrases in load_grammar().phrases.items()
+    if action in load_grammar().leading and action != "go_to"
+    for p in phrases
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(lead=st.sampled_from(_LEADING), after=st.lists(_WORDS, min_size=1, max_size=5))
+def test_a_leading_command_then_text_keeps_every_word_of_the_text(
+    lead: tuple[str, str], after: list[str]
+) -> None:
+    g = load_grammar()
+    if not set(after) - g.fillers:
+        return
+    action, phrase = lead
+    said = phrase.capitalize() + " " + " ".join(after) + "."
+    parts = split_commands(g, said)
+    assert parts[0].command is not None and parts[0].command.action == action
+    assert [p.text for p in parts[1:]] == [" ".join(after) + "."]
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     phrase=st.sampled_from(_PHRASES),
@@ -478,6 +543,20 @@ def test_grammar_lexicon_rejects_unknown_keys(tmp_path: Path) -> None:
         )
         with pytest.raises(LexiconError, match=r"fly"):
             load_grammar(bad)  # type: ignore[arg-type]
+        for extra, wrong in [
+            ({"starts_sentence": "yes"}, "starts_sentence"),
+            ({"go_to_sounds_like": {"min_score": 60}}, "margin"),
+        ]:
+            command = {"action": "undo", "phrases": ["undo"]}
+            spec = {"description": "x", "commands": [command]}
+            if "starts_sentence" in extra:
+                command.update(extra)
+            else:
+                spec.update(extra)
+            load_grammar.cache_clear()
+            bad.write_text(json.dumps(spec))
+            with pytest.raises(LexiconError, match=wrong):
+                load_grammar(bad)  # type: ignore[arg-type]
     finally:
         load_grammar.cache_clear()
     assert isinstance(load_grammar(), Grammar)

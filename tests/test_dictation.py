@@ -96,6 +96,22 @@ def test_a_command_after_a_spoken_period_in_one_breath(chest) -> None:
     assert "Lines and tubes: No pleural effusion." in findings
 
 
+def test_commands_said_in_one_breath_with_text(chest) -> None:
+    # what Whisper wrote for "go to pleura. small right pleural effusion. scratch that.
+    # moderate right pleural effusion." said with short pauses: one sentence ran on, and
+    # "pleura" was heard as "blur"
+    s = session(chest)
+    change = s.apply(
+        "Go to blur. Small right pleural effusion. Scratch that moderate right pleural effusion."
+    )
+    assert change.actions == ("go_to", "dictate", "scratch_that", "dictate")
+    assert s.current_stop == Stop("findings", "pleura")
+    assert "Pleura: Moderate right pleural effusion." in s.draft.text
+    assert "Small right" not in s.draft.text and "Scratch" not in s.draft.text
+    s.apply("Go to impression no acute disease.")
+    assert s.draft.section("impression").text == "No acute disease."
+
+
 def test_field_triggers_and_insert_normal(chest) -> None:
     s = session(chest)
     s.apply("Go to pleura.")

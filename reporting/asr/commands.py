@@ -16,7 +16,7 @@ from typing import Literal
 
 from reporting.asr.formatting import spoken_sentence_ends
 from reporting.errors import LexiconError
-from reporting.lexicons import check_keys, expect_str_list, load_lexicon
+from reporting.lexicons import check_keys, expect_bool, expect_int, expect_str_list, load_lexicon
 
 __all__ = ["Action", "Command", "Grammar", "Part", "load_grammar", "split_commands", "ACTIONS"]
 
@@ -60,13 +60,26 @@ def normalise(text: str) -> str:
     return " ".join(_NORM.sub(" ", text.lower().replace("-", " ")).split())
 
 
+_WORD = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+
+
+def _drop_the(words: str) -> str:
+    return words[4:] if words.startswith("the ") else words
+
+
 @dataclass(frozen=True)
 class Grammar:
-    """Command phrases by action, spoken section words, fillers."""
+    """Command phrases by action, spoken section words, fillers; the actions that may also
+    begin a sentence that goes on with dictated text ("scratch that moderate effusion"); how
+    near a misheard go-to target must sound to a known one ("go to blur" -> "pleura")."""
 
     phrases: Mapping[str, tuple[str, ...]]
     section_words: Mapping[str, str]
     fillers: frozenset[str]
+    leading: frozenset[str] = frozenset()
+    target_min_score: float = 101.0
+    target_margin: float = 0.0
+    target_strict_score: float = 101.0
 
     def _strip_fillers(self, words: list[str]) -> list[str]:
         while words and words[0] in self.fillers:
@@ -74,6 +87,32 @@ class Grammar:
         while words and words[-1] in self.fillers:
             words = words[:-1]
         return words
+
+    def _target(self, rest: str, targets: frozenset[str]) -> str | None:
+        rest = _drop_the(rest)
+        if rest in self.section_words:
+            return self.section_words[rest]
+        return rest if rest in targets else None
+
+    def _sounds_like_target(
+        self, rest: str, targets: frozenset[str], *, strict: bool = False
+    ) -> str | None:
+        """The one known target that ``rest`` sounds clearly most like, or None; ``strict``
+        asks for the higher score (``rest`` may be a target with dictated text after it)."""
+        from rapidfuzz import fuzz
+
+        rest = _drop_the(rest)
+        best: dict[str, float] = {}
+        for name, target in [*self.section_words.items(), *((t, t) for t in targets)]:
+            score = fuzz.ratio(rest, name)
+            best[target] = max(score, best.get(target, 0.0))
+        ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+        minimum = self.target_strict_score if strict else self.target_min_score
+        if not ranked or ranked[0][1] < minimum:
+            return None
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < self.target_margin:
+            return None
+        return ranked[0][0]
 
     def parse(
         self,
@@ -85,7 +124,8 @@ class Grammar:
         """The command ``sentence`` is, or None when it is dictated text.
 
         ``targets`` are extra go-to targets (field labels, triggers, section titles, normalised);
-        ``macros`` the names of normal macros.
+        ``macros`` the names of normal macros.  A go-to target that is not known becomes the
+        known one it clearly sounds most like ("go to blur" -> "pleura"), when one does.
         """
         words = self._strip_fillers(normalise(sentence).split())
         if not words:
@@ -101,14 +141,52 @@ class Grammar:
                     return Command(action, None, said)
                 if action in _TAKES_ARGUMENT and said.startswith(phrase + " "):
                     rest = said[len(phrase) + 1 :]
-                    rest = rest[4:] if rest.startswith("the ") else rest
                     if action == "go_to":
-                        if rest in self.section_words:
-                            return Command(action, self.section_words[rest], said)
-                        if rest in targets:
-                            return Command(action, rest, said)
-                    elif rest in macros:
-                        return Command(action, rest, said)
+                        target = self._target(rest, targets)
+                        if target is None:
+                            # "go to the lungs clear" is a known target and text after it
+                            texts = self._known_start(rest.split(), targets) is not None
+                            target = self._sounds_like_target(rest, targets, strict=texts)
+                        if target is not None:
+                            return Command(action, target, said)
+                    elif _drop_the(rest) in macros:
+                        return Command(action, _drop_the(rest), said)
+        return None
+
+    def parse_leading(
+        self, sentence: str, *, targets: frozenset[str] = frozenset()
+    ) -> tuple[Command, int] | None:
+        """A command of a :attr:`leading` action that begins ``sentence`` and the offset where
+        the dictated text after it starts ("Scratch that moderate effusion." -> scratch that,
+        then "moderate effusion."; "Go to impression no acute disease." -> go to the known
+        target "impression", then the text), or None."""
+        tokens = [(m.group(0).lower(), m.end()) for m in _WORD.finditer(sentence)]
+        i = 0
+        while i < len(tokens) and tokens[i][0] in self.fillers:
+            i += 1
+        said = [t for t, _ in tokens[i:]]
+        for action in ACTIONS:
+            if action not in self.leading:
+                continue
+            for phrase in sorted(self.phrases.get(action, ()), key=len, reverse=True):
+                n = len(phrase.split())
+                if said[:n] != phrase.split() or len(said) <= n:
+                    continue
+                if action != "go_to":
+                    return Command(action, None, phrase), tokens[i + n - 1][1]
+                known = self._known_start(said[n:], targets)
+                if known is not None:
+                    k = n + known[1]
+                    return Command(action, known[0], " ".join(said[:k])), tokens[i + k - 1][1]
+        return None
+
+    def _known_start(self, words: list[str], targets: frozenset[str]) -> tuple[str, int] | None:
+        """The longest known target that begins ``words`` with more words after it, and how
+        many words it takes ("the lungs clear" -> lungs, 2)."""
+        for k in range(len(words) - 1, 0, -1):
+            target = self._target(" ".join(words[:k]), targets)
+            if target is not None:
+                return target, k
         return None
 
 
@@ -141,32 +219,55 @@ def split_commands(
     parts: list[Part] = []
     text_start: int | None = None
     text_end = 0
-    for start, end, said_end in _sentences(text):
-        command = grammar.parse(text[start:said_end], targets=targets, macros=macros)
-        if command is None:
-            text_start = start if text_start is None else text_start
-            text_end = end
-            continue
+
+    def flush() -> None:
+        nonlocal text_start
         if text_start is not None:
             parts.append(Part(text=text[text_start:text_end].strip()))
             text_start = None
-        parts.append(Part(command=command))
-    if text_start is not None:
-        parts.append(Part(text=text[text_start:text_end].strip()))
+
+    for start, end, said_end in _sentences(text):
+        command = grammar.parse(text[start:said_end], targets=targets, macros=macros)
+        if command is not None:
+            flush()
+            parts.append(Part(command=command))
+            continue
+        leading = grammar.parse_leading(text[start:end], targets=targets)
+        if leading is not None:
+            flush()
+            parts.append(Part(command=leading[0]))
+            start += leading[1]
+            start += len(text[start:end]) - len(text[start:end].lstrip(" \t,;:.!?"))
+            if start >= end:
+                continue
+        text_start = start if text_start is None else text_start
+        text_end = end
+    flush()
     return parts
 
 
 @cache
 def load_grammar(name: str = "voice_commands.json") -> Grammar:
     """The bundled grammar, validated (unknown keys and actions are errors)."""
-    lex = load_lexicon(name, required=("commands",), optional=("section_words", "fillers"))
+    lex = load_lexicon(
+        name,
+        required=("commands",),
+        optional=("section_words", "fillers", "go_to_sounds_like"),
+    )
     path = lex.path
     phrases: dict[str, tuple[str, ...]] = {}
+    leading: set[str] = set()
     commands = lex["commands"]
     if not isinstance(commands, list):
         raise LexiconError(f"{path}: 'commands' must be a list")
     for i, item in enumerate(commands):
-        entry = check_keys(path, f"commands[{i}]", item, required=("action", "phrases"))
+        entry = check_keys(
+            path,
+            f"commands[{i}]",
+            item,
+            required=("action", "phrases"),
+            optional=("starts_sentence",),
+        )
         action = entry["action"]
         if action not in ACTIONS:
             raise LexiconError(
@@ -178,12 +279,28 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
         if any(not p for p in said):
             raise LexiconError(f"{path}: commands[{i}].phrases has an empty phrase")
         phrases[action] = tuple(phrases.get(action, ())) + tuple(said)
+        if expect_bool(path, f"commands[{i}].starts_sentence", entry.get("starts_sentence", False)):
+            leading.add(action)
     sections = lex.get("section_words", {})
     if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
         raise LexiconError(f"{path}: 'section_words' must map spoken words to section names")
     fillers = expect_str_list(path, "fillers", lex.get("fillers", []), allow_empty=True)
+    near = check_keys(
+        path,
+        "go_to_sounds_like",
+        lex.get("go_to_sounds_like", {"min_score": 101, "margin": 0, "min_score_before_text": 101}),
+        required=("min_score", "margin", "min_score_before_text"),
+    )
     return Grammar(
         phrases,
         {normalise(k): v for k, v in sections.items()},
         frozenset(normalise(f) for f in fillers),
+        frozenset(leading),
+        float(expect_int(path, "go_to_sounds_like.min_score", near["min_score"])),
+        float(expect_int(path, "go_to_sounds_like.margin", near["margin"])),
+        float(
+            expect_int(
+                path, "go_to_sounds_like.min_score_before_text", near["min_score_before_text"]
+            )
+        ),
     )

@@ -48,8 +48,9 @@ def voice_help() -> str:
     if fillers:
         lines.append("  Ignored around commands: " + escape(", ".join(fillers)))
     lines.append(
-        "  A command must be the whole utterance (pause before and after it); "
-        "everything else is dictated into the current field."
+        "  A command is a sentence of its own: pause, or say “period”, before it. "
+        "“Scratch that”, “delete last sentence”, “undo” and “go to …” may also begin "
+        "a sentence you go on dictating. Everything else goes into the current field."
     )
     return "\n".join(lines)
 
