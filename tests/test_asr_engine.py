@@ -75,6 +75,25 @@ def test_silence_and_noise_produce_no_words(whisper, chest_pipeline) -> None:
 
 
 @pytest.mark.slow
+def test_a_dictation_that_begins_with_the_prompts_last_sentence_keeps_it(
+    whisper, chest_pipeline
+) -> None:
+    # the chest prompt ends with "No acute cardiopulmonary disease": prompted, Whisper took
+    # those words as already said and wrote only the second sentence
+    audio = load_audio(EXAMPLES / "normal_first.flac")
+    transcript = whisper.transcribe(audio, prompt=chest_pipeline.prompt)
+    text = chest_pipeline.process(transcript.text, transcript.words).text
+    assert text.startswith("No acute cardiopulmonary disease.")
+    assert text.endswith("The heart size is normal.")
+    assert [w.word.strip(",.").lower() for w in transcript.words[:4]] == [
+        "no",
+        "acute",
+        "cardiopulmonary",
+        "disease",
+    ]
+
+
+@pytest.mark.slow
 def test_words_keep_timings_and_probabilities(whisper, chest_pipeline) -> None:
     pieces = recognise(
         load_audio(EXAMPLES / "measurements.flac"), whisper, prompt=chest_pipeline.prompt

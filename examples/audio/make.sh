@@ -32,6 +32,8 @@ say spine en-us 160 "Disc protrusion at L four five. Mild narrowing at L five S 
 say commands_in_text en-us 165 "The next field of view is clear period"
 # terms a single decode mis-hears in this voice and the recalled second decode gets right
 say recall en+m3 170 "Sequela of prior granulomatous disease." "Median sternotomy wires are intact."
+# begins with the sentence the chest prompt ends with: Whisper would take it as already said
+say normal_first en+m3 165 "No acute cardiopulmonary disease. The heart size is normal."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

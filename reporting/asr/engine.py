@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from reporting.asr.models import ResolvedModel, resolve_model
+from reporting.asr.skips import restore_start, skipped_start
 from reporting.asr.types import SAMPLE_RATE, Segment, Transcript, Word
 from reporting.errors import ASRError, ConfigError
 
@@ -409,7 +410,8 @@ class WhisperTranscriber:
             return Transcript("", duration=duration)
         if float(np.sqrt(np.mean(np.square(audio)))) < self.options.min_rms:
             return Transcript("", duration=duration, info={"gate": "energy"})
-        if self.options.vad_gate and not speech_regions(audio):
+        regions = speech_regions(audio) if self.options.vad_gate else None
+        if regions is not None and not regions:
             return Transcript("", duration=duration, info={"gate": "vad"})
         pad = np.zeros(int(_PAD_S * SAMPLE_RATE), dtype=np.float32)
         padded = np.concatenate([pad, audio, pad])
@@ -428,13 +430,25 @@ class WhisperTranscriber:
             kept = self._segments(segments_iter, duration, short=False)
             language_probability = float(getattr(info, "language_probability", 0.0))
         text = " ".join(s.text for s in kept).strip()
-        return Transcript(
+        transcript = Transcript(
             text=text,
             words=tuple(w for s in kept for w in s.words),
             segments=tuple(kept),
             duration=duration,
             info={"language_probability": language_probability, "window_s": self._window_s(frames)},
         )
+        if (prompt or hotwords) and transcript.words:
+            if regions is None:
+                regions = speech_regions(audio)
+            if skipped_start(transcript.words, regions):
+                # the prompt made the decoder take the first words as said: hear them again
+                restored = restore_start(transcript, self.transcribe(audio))
+                log.debug(
+                    "prompted decode skipped its start: %d words restored",
+                    restored.info.get("restored_start_words", 0),
+                )
+                return restored
+        return transcript
 
     def _segments(self, found: Iterable[Any], duration: float, *, short: bool) -> list[Segment]:
         """The decoder's segments that pass the guards, times relative to the unpadded audio."""
