@@ -381,6 +381,12 @@ _CHEST_TARGETS = frozenset(
         ("Go to impression no acute disease.", ["go_to:impression", "no"]),
         ("Go to the lungs clear.", ["go_to:lungs", "clear."]),
         ("Go to heart and mediastinal.", ["go_to:heart and mediastinum"]),
+        # a section name set off as a header by a comma, a colon or a spoken "colon"
+        ("Impression, no acute disease.", ["go_to:impression", "no"]),
+        ("Findings colon the lungs are clear.", ["go_to:findings", "the"]),
+        ("Comparison: none.", ["go_to:comparison", "none."]),
+        ("Findings show a small nodule.", ["Findings"]),
+        ("History of colon cancer.", ["History"]),
         # phrases that also begin ordinary sentences do not lead, and a go-to needs a target
         ("Next field of view is clear.", ["Next"]),
         ("Previous examinations are not available.", ["Previous"]),

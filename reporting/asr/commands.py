@@ -156,15 +156,19 @@ class Grammar:
     def parse_leading(
         self, sentence: str, *, targets: frozenset[str] = frozenset()
     ) -> tuple[Command, int] | None:
-        """A command of a :attr:`leading` action that begins ``sentence`` and the offset where
-        the dictated text after it starts ("Scratch that moderate effusion." -> scratch that,
-        then "moderate effusion."; "Go to impression no acute disease." -> go to the known
-        target "impression", then the text), or None."""
+        """A command that begins ``sentence`` and the offset where the dictated text after it
+        starts, or None: a section name set off as a header ("Impression, no acute disease."),
+        or a command of a :attr:`leading` action ("Scratch that moderate effusion." -> scratch
+        that, then "moderate effusion."; "Go to impression no acute disease." -> go to the
+        known target "impression", then the text)."""
         tokens = [(m.group(0).lower(), m.end()) for m in _WORD.finditer(sentence)]
         i = 0
         while i < len(tokens) and tokens[i][0] in self.fillers:
             i += 1
         said = [t for t, _ in tokens[i:]]
+        header = self._section_header(sentence, tokens, i)
+        if header is not None:
+            return header
         for action in ACTIONS:
             if action not in self.leading:
                 continue
@@ -178,6 +182,23 @@ class Grammar:
                 if known is not None:
                     k = n + known[1]
                     return Command(action, known[0], " ".join(said[:k])), tokens[i + k - 1][1]
+        return None
+
+    def _section_header(
+        self, sentence: str, tokens: list[tuple[str, int]], i: int
+    ) -> tuple[Command, int] | None:
+        """A spoken section name set off as a header at the start of a sentence ("Impression,
+        no acute disease." "Findings colon the lungs are clear.") and where the text after it
+        starts; the comma, colon or spoken "colon" is what makes it a header."""
+        for n in (2, 1):
+            name = " ".join(t for t, _ in tokens[i : i + n])
+            if len(tokens) <= i + n or name not in self.section_words:
+                continue
+            end = tokens[i + n - 1][1]
+            if sentence[end:].lstrip(" ")[:1] in (",", ":"):
+                return Command("go_to", self.section_words[name], name), end
+            if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
+                return Command("go_to", self.section_words[name], name), tokens[i + n][1]
         return None
 
     def _known_start(self, words: list[str], targets: frozenset[str]) -> tuple[str, int] | None:

@@ -49,8 +49,9 @@ def voice_help() -> str:
         lines.append("  Ignored around commands: " + escape(", ".join(fillers)))
     lines.append(
         "  A command is a sentence of its own: pause, or say “period”, before it. "
-        "“Scratch that”, “delete last sentence”, “undo” and “go to …” may also begin "
-        "a sentence you go on dictating. Everything else goes into the current field."
+        "“Scratch that”, “delete last sentence”, “undo”, “go to …” and a section name "
+        "with a comma or colon (“Impression, …”) may also begin a sentence you go on "
+        "dictating. Everything else goes into the current field."
     )
     return "\n".join(lines)
 
