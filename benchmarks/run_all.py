@@ -22,6 +22,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("batch_speed", []),
     ("corrector_eval", []),
     ("dictation_eval", []),
+    ("prompt_skip_eval", []),
     ("voice_difficulty", []),
     ("tui_latency", []),
 ]

@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 try:
     import dictation_eval
+    import prompt_skip_eval
 finally:
     sys.path.pop(0)
 
@@ -89,3 +90,20 @@ def test_term_recall_counts_a_term_once_whether_its_compound_is_open_or_closed(
 ) -> None:
     terms = ["air space", "airspace", "basilar", "mediastinal", "mediastinal contour"]
     assert dictation_eval.term_hits(terms, said, written) == hits
+
+
+def test_the_skip_benchmark_counts_a_run_of_lost_words_not_scattered_ones() -> None:
+    said = "No acute cardiopulmonary disease. The heart size is normal."
+    assert prompt_skip_eval.longest_lost_run(said, "The heart size is normal.") == (4, 4)
+    # two words lost apart, and one misheard, are not a skipped sentence
+    assert prompt_skip_eval.longest_lost_run(
+        said, "No cardiopulmonary disease. Heart sides normal."
+    ) == (
+        1,
+        4,
+    )
+    assert prompt_skip_eval.longest_lost_run(said, said) == (0, 0)
+    sentences = prompt_skip_eval.passage_sentences(
+        "Go to findings. Clear lungs. Go to impression. Normal period"
+    )
+    assert sentences == ["Clear lungs.", "Normal."]

@@ -98,6 +98,10 @@ class TranscriberOptions:
     #: 1.57 s (same-run replay).  10 s windows garbled short utterances; quick partial
     #: hypotheses use them anyway (see :meth:`WhisperTranscriber.for_partials`).
     min_window_s: float | None = None
+    #: decode again without the prompt, and put back the words heard before the prompted
+    #: decode's first word, when its word timings show it skipped the start of the speech
+    #: (see :mod:`reporting.asr.skips`); off only to measure what it saves
+    restore_skipped: bool = True
 
     def __post_init__(self) -> None:
         if self.cpu_threads < 0:
@@ -437,7 +441,7 @@ class WhisperTranscriber:
             duration=duration,
             info={"language_probability": language_probability, "window_s": self._window_s(frames)},
         )
-        if (prompt or hotwords) and transcript.words:
+        if self.options.restore_skipped and (prompt or hotwords) and transcript.words:
             if regions is None:
                 regions = speech_regions(audio)
             if skipped_start(transcript.words, regions):
