@@ -61,6 +61,24 @@ def test_a_second_decode_that_writes_out_a_recalled_sentence_is_refused() -> Non
     assert [prompt for _, prompt in full.calls][1] == "BASE"
 
 
+def test_the_second_decode_skips_the_skipped_start_check_so_a_skip_is_refused() -> None:
+    # the real engine puts back words a prompted decode skipped; recall's second decode is
+    # made without that check, so its skip is refused and the plain prompt decodes again
+    class Full(FakeTranscriber):
+        def for_recall(self) -> FakeTranscriber:
+            return recaller
+
+    recaller = FakeTranscriber(["heart size is normal."])  # skipped "No acute disease."
+    full = Full(["No acute disease. The heart size is normal."])
+    first = FakeTranscriber(["No acute disease. The heart size is normal."])
+    got = RecallingTranscriber(full, _recall, first=first).transcribe(SPEECH, prompt="BASE")
+    assert got.text == "No acute disease. The heart size is normal."
+    assert [p for _, p in recaller.calls] == [
+        "BASE recalled for: No acute disease. The heart size is normal."
+    ]
+    assert [p for _, p in full.calls] == ["BASE"]
+
+
 def test_nothing_recalled_means_one_plain_full_decode() -> None:
     first = FakeTranscriber(["quick text"])
     full = FakeTranscriber(["full text"])

@@ -385,6 +385,15 @@ class WhisperTranscriber:
         right after it reuses its encoder output instead of encoding the audio again."""
         return self._quick(min_window_s=self.options.min_window_s)
 
+    def for_recall(self) -> WhisperTranscriber:
+        """This transcriber without the skipped-start check, for recall's second decode: a
+        second decode that skipped words is refused by recall's consistency rule and the
+        utterance decoded again with the plain prompt (checked), which hears more than
+        splicing words in front of a skipping decode does."""
+        import dataclasses
+
+        return WhisperTranscriber(dataclasses.replace(self.options, restore_skipped=False))
+
     def _quick(self, *, min_window_s: float | None) -> WhisperTranscriber:
         import dataclasses
 

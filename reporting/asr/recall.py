@@ -173,6 +173,10 @@ class RecallingTranscriber:
         quick = getattr(transcriber, "for_partials", None)
         first_pass = getattr(transcriber, "for_first_pass", None) or quick
         self.transcriber = transcriber
+        for_recall = getattr(transcriber, "for_recall", None)
+        #: the second decode's transcriber: without the skipped-start check, so that a second
+        #: decode that skipped words is refused (see :meth:`WhisperTranscriber.for_recall`)
+        self.recaller = for_recall() if for_recall else transcriber
         self.first = first or (first_pass() if first_pass else transcriber)
         self._partials = first or (quick() if quick else self.first)
         self.recall = recall
@@ -239,7 +243,7 @@ class RecallingTranscriber:
     ) -> Transcript:
         recalled = self.recall(heard.text, prompt)
         if recalled and recalled != prompt:
-            second = self.transcriber.transcribe(audio, prompt=recalled, hotwords=hotwords)
+            second = self.recaller.transcribe(audio, prompt=recalled, hotwords=hotwords)
             if consistent(heard.text, second.text, max_run=self.max_run,
                           max_drop=self.max_drop, kept=self.kept,
                           like_side=self.like_side):  # fmt: skip
