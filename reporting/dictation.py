@@ -390,19 +390,26 @@ class DictationSession:
         new_flags: list[Flag] = []
         state = before
         history_push = True
+        steps: list[_State] = []  # this utterance's changes so far, for an "undo" inside it
         for part in self._parts(utterance.text):
             if part.command is not None:
                 if part.command.action == "undo":
                     actions.append("undo")
-                    if self._history:
+                    if steps:  # "... mildly enlarged. Undo." takes back what it just said
+                        state = steps.pop()
+                    elif self._history:
                         state = self._history.pop()
                         history_push = False
                     continue
-                state = self._command(state, part.command, before)
+                changed = self._command(state, part.command, before)
+                if changed is not state:
+                    steps.append(state)
+                state = changed
                 actions.append(part.command.action)
             elif part.text.strip():
                 processed = self.pipeline.process(part.text, utterance.words)
                 if processed.text.strip():
+                    steps.append(state)
                     state = self._dictate(state, processed.text, processed.flags)
                     actions.append("dictate")
                     dictated.append(processed.text)

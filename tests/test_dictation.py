@@ -112,6 +112,19 @@ def test_commands_said_in_one_breath_with_text(chest) -> None:
     assert s.draft.section("impression").text == "No acute disease."
 
 
+def test_undo_inside_an_utterance_takes_back_what_it_just_said(chest) -> None:
+    s = session(chest)
+    s.apply("Small right pleural effusion.")
+    change = s.apply("Go to heart. The heart is mildly enlarged. Undo. Go to impression.")
+    assert change.actions == ("go_to", "dictate", "undo", "go_to")
+    assert "mildly enlarged" not in s.draft.text
+    assert "Small right pleural effusion." in s.draft.text  # the earlier utterance is kept
+    assert s.current_section == "impression"
+    s.apply("Undo.")  # said alone, it still takes back the whole last utterance
+    assert s.current_stop == Stop("findings")
+    assert "Small right pleural effusion." in s.draft.text
+
+
 def test_field_triggers_and_insert_normal(chest) -> None:
     s = session(chest)
     s.apply("Go to pleura.")
