@@ -408,6 +408,32 @@ def test_a_command_may_begin_a_sentence_of_dictated_text(said: str, parts: list[
         assert said.endswith(got[1].text)  # the words after the command are dictated as said
 
 
+@pytest.mark.parametrize(
+    ("said", "action"),
+    [
+        ("Insert nor mill.", "insert_normal"),
+        ("Scratch dat.", "scratch_that"),
+        ("Delete last sentences.", "delete_last_sentence"),
+        ("Previous feel.", "previous_field"),
+    ],
+)
+def test_a_misheard_command_said_alone_is_that_command(said: str, action: str) -> None:
+    command = load_grammar().parse(said)
+    assert command is not None and command.action == action
+
+
+def test_no_report_sentence_sounds_like_a_command(iu_records: list[dict]) -> None:
+    # every sentence of the Open-i reports' sections is dictated text, never a command
+    g = load_grammar()
+    said = set()
+    for record in iu_records:
+        body = re.sub(r"\b[A-Z][A-Z ]+:", ".", record["text"])
+        said.update(s.strip() for s in re.split(r"(?<=[.!?])\s+|\n", body) if len(s.strip()) > 3)
+    assert len(said) > 3000
+    commands = {s: g.parse(s) for s in said if normalise(s) not in g.section_words}
+    assert {s: c for s, c in commands.items() if c is not None} == {}
+
+
 def test_go_to_needs_a_known_target() -> None:
     g = load_grammar()
     assert g.parse("go to the lungs", targets=frozenset({"lungs"})) is not None
@@ -552,6 +578,10 @@ def test_grammar_lexicon_rejects_unknown_keys(tmp_path: Path) -> None:
         for extra, wrong in [
             ({"starts_sentence": "yes"}, "starts_sentence"),
             ({"go_to_sounds_like": {"min_score": 60}}, "margin"),
+            (
+                {"sounds_like": {"min_score": 80, "min_length": "ten", "length_slack": 2}},
+                "min_length",
+            ),
         ]:
             command = {"action": "undo", "phrases": ["undo"]}
             spec = {"description": "x", "commands": [command]}

@@ -80,6 +80,9 @@ class Grammar:
     target_min_score: float = 101.0
     target_margin: float = 0.0
     target_strict_score: float = 101.0
+    command_min_score: float = 101.0
+    command_min_length: int = 10
+    command_length_slack: int = 0
 
     def _strip_fillers(self, words: list[str]) -> list[str]:
         while words and words[0] in self.fillers:
@@ -151,7 +154,28 @@ class Grammar:
                             return Command(action, target, said)
                     elif _drop_the(rest) in macros:
                         return Command(action, _drop_the(rest), said)
-        return None
+        return self._sounds_like_command(said)
+
+    def _sounds_like_command(self, said: str) -> Command | None:
+        """The command whose phrase (of :attr:`command_min_length` letters or more, and within
+        :attr:`command_length_slack` letters of the sentence's length) the whole sentence
+        sounds like ("insert nor mill" -> insert normal), or None."""
+        if len(said) < self.command_min_length:
+            return None
+        leading = [p for action in self.leading for p in self.phrases.get(action, ())]
+        if any(said.startswith(p + " ") for p in leading):
+            return None  # a command said right, then words: a command and text
+        from rapidfuzz import fuzz
+
+        best = (0.0, "")
+        for action in ACTIONS:
+            if action == "go_to":
+                continue
+            for phrase in self.phrases.get(action, ()):
+                near = abs(len(phrase) - len(said)) <= self.command_length_slack
+                if len(phrase) >= self.command_min_length and near:
+                    best = max(best, (fuzz.ratio(said, phrase), action))
+        return Command(best[1], None, said) if best[0] >= self.command_min_score else None
 
     def parse_leading(
         self, sentence: str, *, targets: frozenset[str] = frozenset()
@@ -273,7 +297,7 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
     lex = load_lexicon(
         name,
         required=("commands",),
-        optional=("section_words", "fillers", "go_to_sounds_like"),
+        optional=("section_words", "fillers", "go_to_sounds_like", "sounds_like"),
     )
     path = lex.path
     phrases: dict[str, tuple[str, ...]] = {}
@@ -312,6 +336,12 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
         lex.get("go_to_sounds_like", {"min_score": 101, "margin": 0, "min_score_before_text": 101}),
         required=("min_score", "margin", "min_score_before_text"),
     )
+    alike = check_keys(
+        path,
+        "sounds_like",
+        lex.get("sounds_like", {"min_score": 101, "min_length": 10, "length_slack": 0}),
+        required=("min_score", "min_length", "length_slack"),
+    )
     return Grammar(
         phrases,
         {normalise(k): v for k, v in sections.items()},
@@ -324,4 +354,7 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
                 path, "go_to_sounds_like.min_score_before_text", near["min_score_before_text"]
             )
         ),
+        float(expect_int(path, "sounds_like.min_score", alike["min_score"])),
+        expect_int(path, "sounds_like.min_length", alike["min_length"], minimum=1),
+        expect_int(path, "sounds_like.length_slack", alike["length_slack"]),
     )
