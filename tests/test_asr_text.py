@@ -354,7 +354,7 @@ def test_commands_must_be_whole_sentences() -> None:
         ("No effusion new paragraph impression", ["text", "go_to"]),
         ("Next field period. No pneumothorax period.", ["next_field", "text"]),
         # "period" as a noun ends nothing, and a command needs a sentence of its own
-        ("Stable since the postoperative period next field.", ["text"]),
+        ("Stable since the postoperative period next to the clips.", ["text"]),
         ("No effusion period, next field, no pneumothorax.", ["text"]),
     ],
 )
@@ -432,6 +432,9 @@ def test_no_report_sentence_sounds_like_a_command(iu_records: list[dict]) -> Non
     assert len(said) > 3000
     commands = {s: g.parse(s) for s in said if normalise(s) not in g.section_words}
     assert {s: c for s, c in commands.items() if c is not None} == {}
+    # nor does any end with one, even with every chest target known
+    ending = {s: g.parse_trailing(s, targets=_CHEST_TARGETS) for s in said}
+    assert {s: c for s, c in ending.items() if c is not None} == {}
 
 
 def test_go_to_needs_a_known_target() -> None:
@@ -485,6 +488,8 @@ def test_command_phrases_inside_sentences_are_text(
     if not (set(before) - g.fillers) or not (set(after) - g.fillers):
         return
     sentence = " ".join([*before, phrase, *after]) + "."
+    if any(abs(len(normalise(sentence)) - len(p)) <= g.command_length_slack for p in _PHRASES):
+        return  # "A previous field." as a whole sounds like a command (``sounds_like``)
     parts = split_commands(g, sentence)
     assert [p.command for p in parts] == [None]
     assert parts[0].text == sentence
@@ -505,11 +510,100 @@ def test_a_command_after_a_spoken_sentence_end_fires(
     said = " ".join([*before, end, phrase]) + "."
     parts = split_commands(g, said)
     noun = end == "period" and before[-1] in ("the", "a")  # "the period": a noun, not a stop
-    if noun:
+    if noun and _trails(g, phrase):  # the phrase still ends the sentence: text, then command
+        assert [p.command is not None for p in parts] == [False, True]
+        assert parts[0].text == " ".join([*before, end]) + "."
+    elif noun:
         assert [p.command for p in parts] == [None]
     else:
         assert [p.command is not None for p in parts] == [False, True]
         assert parts[0].text == " ".join([*before, end])
+
+
+def _trails(g: Grammar, phrase: str) -> bool:
+    """Whether ``phrase`` also fires at the end of a sentence of dictated text."""
+    return len(phrase.split()) > 1 and any(
+        phrase in g.phrases.get(action, ()) for action in g.trailing if action != "go_to"
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "parts"),
+    [
+        # a command run into the sentence before it: that sentence, then the command
+        ("Small effusion next field.", ["Small effusion.", "next_field"]),
+        (
+            "The heart is normal, delete last sentence.",
+            ["The heart is normal.", "delete_last_sentence"],
+        ),
+        (
+            "The heart is normal, delayed last sentence.",
+            ["The heart is normal.", "delete_last_sentence"],
+        ),
+        ("Mild cardiomegaly go to impression.", ["Mild cardiomegaly.", "go_to:impression"]),
+        ("No effusion, go to the lungs.", ["No effusion.", "go_to:lungs"]),
+        ("Small effusion and next field please.", ["Small effusion.", "next_field"]),
+        (
+            "Stable since the postoperative period next field.",
+            ["Stable since the postoperative period.", "next_field"],
+        ),
+        ("Moderate effusion scratch that.", ["Moderate effusion.", "scratch_that"]),
+        (
+            "Scratch that small effusion next field.",
+            ["scratch_that", "small effusion.", "next_field"],
+        ),
+        # a one-word command set off by a comma; what the recogniser writes for "undo"
+        ("The heart is normal, undo.", ["The heart is normal.", "undo"]),
+        ("The heart is normal in due.", ["The heart is normal.", "undo"]),
+        ("Small effusion and do that.", ["Small effusion.", "undo"]),
+        ("And you.", ["undo"]),
+        ("Adieu.", ["undo"]),
+        # the phrase ends a sentence of text as a part of it, or the go-to has no known target
+        ("Seen in the next field.", ["Seen in the next field."]),
+        ("The patient should go back.", ["The patient should go back."]),
+        ("Unchanged from the previous.", ["Unchanged from the previous."]),
+        (
+            "Advised to go to the emergency department.",
+            ["Advised to go to the emergency department."],
+        ),
+        ("Next field.", ["next_field"]),
+        ("Unchanged from previous.", ["Unchanged from previous."]),
+        ("Follow-up in due course.", ["Follow-up in due course."]),
+        ("Old and new.", ["Old and new."]),
+        ("And do the lungs.", ["And do the lungs."]),  # a mishearing never starts a sentence
+    ],
+)
+def test_a_command_may_end_a_sentence_of_dictated_text(said: str, parts: list[str]) -> None:
+    got = split_commands(load_grammar(), said, targets=_CHEST_TARGETS)
+    shown = [
+        (f"{p.command.action}:{p.command.target}" if p.command.target else p.command.action)
+        if p.command
+        else p.text
+        for p in got
+    ]
+    assert shown == parts
+
+
+_TRAILING = [
+    p for phrases in load_grammar().phrases.values() for p in phrases if _trails(load_grammar(), p)
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(phrase=st.sampled_from(_TRAILING), before=st.lists(_WORDS, min_size=2, max_size=5))
+def test_a_trailing_command_keeps_every_word_said_before_it(phrase: str, before: list[str]) -> None:
+    g = load_grammar()
+    if len([w for w in before if w not in g.fillers]) < 2:
+        return  # "A next field." as a whole sounds like the command (``sounds_like``)
+    said = " ".join(before).capitalize() + " " + phrase + "."
+    parts = split_commands(g, said)
+    while before and before[-1] in g.fillers:
+        before = before[:-1]  # "small effusion and next field": the "and" goes with it
+    if before[-1] in g.not_after:
+        assert [p.command for p in parts] == [None]
+    else:
+        assert parts[-1].command is not None and phrase in parts[-1].command.spoken
+        assert [p.text for p in parts[:-1]] == [" ".join(before).capitalize() + "."]
 
 
 _LEADING = [
@@ -577,6 +671,8 @@ def test_grammar_lexicon_rejects_unknown_keys(tmp_path: Path) -> None:
             load_grammar(bad)  # type: ignore[arg-type]
         for extra, wrong in [
             ({"starts_sentence": "yes"}, "starts_sentence"),
+            ({"heard_as": ["and do", " "]}, "heard_as"),
+            ({"ends_sentence": 1}, "ends_sentence"),
             ({"go_to_sounds_like": {"min_score": 60}}, "margin"),
             (
                 {"sounds_like": {"min_score": 80, "min_length": "ten", "length_slack": 2}},
@@ -585,7 +681,7 @@ def test_grammar_lexicon_rejects_unknown_keys(tmp_path: Path) -> None:
         ]:
             command = {"action": "undo", "phrases": ["undo"]}
             spec = {"description": "x", "commands": [command]}
-            if "starts_sentence" in extra:
+            if {"starts_sentence", "heard_as", "ends_sentence"} & set(extra):
                 command.update(extra)
             else:
                 spec.update(extra)

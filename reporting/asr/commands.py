@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
@@ -77,12 +77,22 @@ class Grammar:
     section_words: Mapping[str, str]
     fillers: frozenset[str]
     leading: frozenset[str] = frozenset()
+    #: actions whose phrases of two words or more also end a sentence of dictated text
+    trailing: frozenset[str] = frozenset()
+    #: words after which a trailing phrase is text ("seen in the next field")
+    not_after: frozenset[str] = frozenset()
+    #: what the recogniser is known to write for a command's phrase ("and do" for "undo"),
+    #: by action: that command where its phrase would be one, as a whole sentence or at the
+    #: end of one, never at the start
+    heard_as: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     target_min_score: float = 101.0
     target_margin: float = 0.0
     target_strict_score: float = 101.0
     command_min_score: float = 101.0
     command_min_length: int = 10
     command_length_slack: int = 0
+    #: how alike a sentence's last words must be to a command phrase of three words or more
+    command_end_score: float = 101.0
 
     def _strip_fillers(self, words: list[str]) -> list[str]:
         while words and words[0] in self.fillers:
@@ -130,10 +140,14 @@ class Grammar:
         ``macros`` the names of normal macros.  A go-to target that is not known becomes the
         known one it clearly sounds most like ("go to blur" -> "pleura"), when one does.
         """
-        words = self._strip_fillers(normalise(sentence).split())
+        whole = normalise(sentence)
+        words = self._strip_fillers(whole.split())
         if not words:
             return None
         said = " ".join(words)
+        for action, heard in self.heard_as.items():
+            if whole in heard or said in heard:
+                return Command(action, None, whole)
         if said in self.section_words:
             return Command("go_to", self.section_words[said], said)
         for action in ACTIONS:
@@ -165,8 +179,6 @@ class Grammar:
         leading = [p for action in self.leading for p in self.phrases.get(action, ())]
         if any(said.startswith(p + " ") for p in leading):
             return None  # a command said right, then words: a command and text
-        from rapidfuzz import fuzz
-
         best = (0.0, "")
         for action in ACTIONS:
             if action == "go_to":
@@ -174,7 +186,7 @@ class Grammar:
             for phrase in self.phrases.get(action, ()):
                 near = abs(len(phrase) - len(said)) <= self.command_length_slack
                 if len(phrase) >= self.command_min_length and near:
-                    best = max(best, (fuzz.ratio(said, phrase), action))
+                    best = max(best, (_ratio(said, phrase), action))
         return Command(best[1], None, said) if best[0] >= self.command_min_score else None
 
     def parse_leading(
@@ -208,6 +220,71 @@ class Grammar:
                     return Command(action, known[0], " ".join(said[:k])), tokens[i + k - 1][1]
         return None
 
+    def parse_trailing(
+        self, sentence: str, *, targets: frozenset[str] = frozenset()
+    ) -> tuple[Command, int] | None:
+        """A command that ends ``sentence`` after dictated text in the same breath, and the
+        offset where it starts, or None.  The recogniser often runs a command said after a
+        short pause into the sentence before it ("Small effusion next field."; "The heart is
+        normal, delete last sentence."): a phrase of two words or more of a :attr:`trailing`
+        action or one it is known to be heard as (:attr:`heard_as`: "in due" for "undo"),
+        said right, or, for a phrase of three words or more, its words sounding like it
+        (``sounds_like.min_score_at_end``: "delayed last sentence"); a one-word phrase set off
+        by a comma ("..., undo."); a go-to needs a known target after it ("... go to
+        impression").  Not after a word that needs one after
+        it ("seen in the next field")."""
+        tokens = [(m.group(0).lower(), m.start()) for m in _WORD.finditer(sentence)]
+        while tokens and tokens[-1][0] in self.fillers:
+            tokens = tokens[:-1]
+        said = [t for t, _ in tokens]
+        found: tuple[Command, int] | None = None
+        for action in ACTIONS:
+            if action not in self.trailing:
+                continue
+            heard = self.heard_as.get(action, ())
+            for phrase in (*self.phrases.get(action, ()), *heard):
+                n = len(phrase.split())
+                if len(said) <= n:
+                    continue
+                if n == 1:  # "The heart is normal, undo.": a single word set off by a comma
+                    if said[-1] == phrase and _comma_before(sentence, tokens[-1][1]):
+                        found = found or (Command(action, None, phrase), len(said) - 1)
+                    continue
+                if action == "go_to":
+                    found = found or self._trailing_go_to(said, phrase.split(), targets)
+                    continue
+                tail = " ".join(said[-n:])
+                alike = (
+                    phrase not in heard
+                    and n >= 3
+                    and len(phrase) >= self.command_min_length
+                    and abs(len(tail) - len(phrase)) <= self.command_length_slack
+                    and _ratio(tail, phrase) >= self.command_end_score
+                )
+                if tail == phrase or alike:
+                    found = found or (Command(action, None, tail), len(said) - n)
+        if found is None:
+            return None
+        command, start = found
+        while start > 0 and said[start - 1] in self.fillers:
+            start -= 1  # "small effusion and next field": the "and" goes with the command
+        if start == 0 or said[start - 1] in self.not_after:
+            return None
+        return command, tokens[start][1]
+
+    def _trailing_go_to(
+        self, said: list[str], phrase: list[str], targets: frozenset[str]
+    ) -> tuple[Command, int] | None:
+        """ "go to <known target>" ending ``said``: the command and the index it starts at."""
+        n = len(phrase)
+        for i in range(1, len(said) - n):
+            if said[i : i + n] != phrase:
+                continue
+            target = self._target(" ".join(said[i + n :]), targets)
+            if target is not None:
+                return Command("go_to", target, " ".join(said[i:])), i
+        return None
+
     def _section_header(
         self, sentence: str, tokens: list[tuple[str, int]], i: int
     ) -> tuple[Command, int] | None:
@@ -235,6 +312,17 @@ class Grammar:
         return None
 
 
+def _comma_before(sentence: str, offset: int) -> bool:
+    return sentence[:offset].rstrip().endswith(",")
+
+
+def _ratio(a: str, b: str) -> float:
+    """How alike two strings' letters are, 0-100."""
+    from rapidfuzz import fuzz
+
+    return float(fuzz.ratio(a, b))
+
+
 _SENTENCE = re.compile(r"\S.*?(?:[.!?]+(?=\s|$)|$)", re.DOTALL)
 
 
@@ -260,15 +348,22 @@ def split_commands(
     macros: frozenset[str] = frozenset(),
 ) -> list[Part]:
     """Cut ``text`` at sentence ends, written or spoken, and classify each sentence; adjacent
-    text is merged ("No effusion period next field" is text, then a command)."""
+    text is merged ("No effusion period next field" is text, then a command).  A sentence may
+    also begin with a command (:meth:`Grammar.parse_leading`) or end with one
+    (:meth:`Grammar.parse_trailing`)."""
     parts: list[Part] = []
     text_start: int | None = None
     text_end = 0
 
-    def flush() -> None:
+    def flush(*, ended: bool = False) -> None:
+        """The text so far as one part; ``ended``: a trailing command cut its sentence off."""
         nonlocal text_start
         if text_start is not None:
-            parts.append(Part(text=text[text_start:text_end].strip()))
+            said = text[text_start:text_end].strip()
+            if ended:
+                said = said.rstrip(" ,;:-")
+                said += "" if said.endswith((".", "!", "?")) else "."
+            parts.append(Part(text=said))
             text_start = None
 
     for start, end, said_end in _sentences(text):
@@ -286,6 +381,12 @@ def split_commands(
             if start >= end:
                 continue
         text_start = start if text_start is None else text_start
+        trailing = grammar.parse_trailing(text[start:said_end], targets=targets)
+        if trailing is not None:
+            text_end = start + trailing[1]
+            flush(ended=True)
+            parts.append(Part(command=trailing[0]))
+            continue
         text_end = end
     flush()
     return parts
@@ -297,11 +398,19 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
     lex = load_lexicon(
         name,
         required=("commands",),
-        optional=("section_words", "fillers", "go_to_sounds_like", "sounds_like"),
+        optional=(
+            "section_words",
+            "fillers",
+            "go_to_sounds_like",
+            "sounds_like",
+            "not_before_trailing",
+        ),
     )
     path = lex.path
     phrases: dict[str, tuple[str, ...]] = {}
     leading: set[str] = set()
+    trailing: set[str] = set()
+    heard_as: dict[str, tuple[str, ...]] = {}
     commands = lex["commands"]
     if not isinstance(commands, list):
         raise LexiconError(f"{path}: 'commands' must be a list")
@@ -311,7 +420,7 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
             f"commands[{i}]",
             item,
             required=("action", "phrases"),
-            optional=("starts_sentence",),
+            optional=("starts_sentence", "ends_sentence", "heard_as"),
         )
         action = entry["action"]
         if action not in ACTIONS:
@@ -326,10 +435,21 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
         phrases[action] = tuple(phrases.get(action, ())) + tuple(said)
         if expect_bool(path, f"commands[{i}].starts_sentence", entry.get("starts_sentence", False)):
             leading.add(action)
+        if expect_bool(path, f"commands[{i}].ends_sentence", entry.get("ends_sentence", False)):
+            trailing.add(action)
+        alias = expect_str_list(
+            path, f"commands[{i}].heard_as", entry.get("heard_as", []), allow_empty=True
+        )
+        if any(not normalise(a) for a in alias):
+            raise LexiconError(f"{path}: commands[{i}].heard_as has an empty phrase")
+        heard_as[action] = tuple(heard_as.get(action, ())) + tuple(normalise(a) for a in alias)
     sections = lex.get("section_words", {})
     if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
         raise LexiconError(f"{path}: 'section_words' must map spoken words to section names")
     fillers = expect_str_list(path, "fillers", lex.get("fillers", []), allow_empty=True)
+    not_after = expect_str_list(
+        path, "not_before_trailing", lex.get("not_before_trailing", []), allow_empty=True
+    )
     near = check_keys(
         path,
         "go_to_sounds_like",
@@ -341,20 +461,29 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
         "sounds_like",
         lex.get("sounds_like", {"min_score": 101, "min_length": 10, "length_slack": 0}),
         required=("min_score", "min_length", "length_slack"),
+        optional=("min_score_at_end",),
     )
     return Grammar(
         phrases,
         {normalise(k): v for k, v in sections.items()},
         frozenset(normalise(f) for f in fillers),
-        frozenset(leading),
-        float(expect_int(path, "go_to_sounds_like.min_score", near["min_score"])),
-        float(expect_int(path, "go_to_sounds_like.margin", near["margin"])),
-        float(
+        leading=frozenset(leading),
+        trailing=frozenset(trailing),
+        not_after=frozenset(normalise(w) for w in not_after),
+        heard_as={action: alias for action, alias in heard_as.items() if alias},
+        target_min_score=float(expect_int(path, "go_to_sounds_like.min_score", near["min_score"])),
+        target_margin=float(expect_int(path, "go_to_sounds_like.margin", near["margin"])),
+        target_strict_score=float(
             expect_int(
                 path, "go_to_sounds_like.min_score_before_text", near["min_score_before_text"]
             )
         ),
-        float(expect_int(path, "sounds_like.min_score", alike["min_score"])),
-        expect_int(path, "sounds_like.min_length", alike["min_length"], minimum=1),
-        expect_int(path, "sounds_like.length_slack", alike["length_slack"]),
+        command_min_score=float(expect_int(path, "sounds_like.min_score", alike["min_score"])),
+        command_min_length=expect_int(
+            path, "sounds_like.min_length", alike["min_length"], minimum=1
+        ),
+        command_length_slack=expect_int(path, "sounds_like.length_slack", alike["length_slack"]),
+        command_end_score=float(
+            expect_int(path, "sounds_like.min_score_at_end", alike.get("min_score_at_end", 101))
+        ),
     )
