@@ -385,6 +385,17 @@ class DictationSession:
         elif isinstance(utterance, Transcript):
             utterance = Utterance.from_transcript(utterance)
         before = self._state
+        actions, dictated, new_flags = self._run(utterance)
+        self._seq += 1
+        audio_name = self._save_audio(utterance)
+        self._last = (before, self._state, audio_name) if actions == ["dictate"] else None
+        self._journal_utterance(self._seq, actions, utterance, audio_name, self._state)
+        return self._changed(actions, dictated, new_flags)
+
+    def _run(self, utterance: Utterance) -> tuple[list[str], list[str], list[Flag]]:
+        """Apply the utterance's commands and text to the draft (and the undo history); the
+        actions taken, the texts dictated and their doubtful words."""
+        before = self._state
         actions: list[str] = []
         dictated: list[str] = []
         new_flags: list[Flag] = []
@@ -417,51 +428,49 @@ class DictationSession:
         if state is not before and history_push:
             self._history.append(before)
         self._state = state
-        self._seq += 1
-        audio_name = self._save_audio(utterance)
-        self._last = (before, state, audio_name) if actions == ["dictate"] else None
-        self._journal_utterance(self._seq, actions, utterance, audio_name, state)
+        return actions, dictated, new_flags
+
+    def _changed(self, actions: list[str], dictated: list[str], flags: list[Flag]) -> Change:
+        """The :class:`Change` of the last utterance, announced to the listeners."""
         change = Change(
             self._seq,
             tuple(actions),
             " ".join(dictated),
             self.current_stop,
             self.draft,
-            tuple(new_flags),
+            tuple(flags),
         )
         self._announce(change)
         return change
 
     def revise(self, utterance: Utterance | Transcript) -> Change | None:
-        """Replace the text of the last utterance with a better hearing of the same audio (the
-        live recogniser's :class:`~reporting.audio.Revision`).  Only when that utterance
-        dictated text and nothing else, nothing has changed since (no utterance, command,
-        cursor move or new session after typing) and the new text holds no command either;
-        otherwise ``None`` and the draft stays as it is.  Journaled; not an undo step of its
-        own (undo still takes back the whole utterance)."""
+        """Replace the last utterance with a better hearing of the same audio (the live
+        recogniser's :class:`~reporting.audio.Revision`), as if it had been heard so at
+        first: its text, and its commands when the better hearing holds some that the first
+        missed ("The heart is normal and do." heard again as "... normal. Undo.").  Only when
+        that utterance dictated text and nothing else and nothing has changed since (no
+        utterance, command, cursor move or new session after typing); otherwise ``None`` and
+        the draft stays as it is.  Journaled in the utterance's place; not an undo step of
+        its own (undo still takes back the whole utterance)."""
         if isinstance(utterance, Transcript):
             utterance = Utterance.from_transcript(utterance)
         last = self._last
         if last is None or last[1] is not self._state:
             return None
         before, _, audio_name = last
-        parts = self._parts(utterance.text)
-        if any(part.command is not None for part in parts):
+        state = self._state
+        history = list(self._history)
+        if self._history and self._history[-1] is before:
+            self._history.pop()  # the first hearing's undo step: the new one takes its place
+        self._state = before
+        actions, dictated, flags = self._run(utterance)
+        if not actions:  # nothing heard this time: keep the first hearing
+            self._state, self._history = state, history
             return None
-        said = " ".join(part.text.strip() for part in parts if part.text.strip())
-        processed = self.pipeline.process(said, utterance.words)
-        if not processed.text.strip():
-            return None
-        state = self._dictate(before, processed.text, processed.flags)
-        self._state = state
-        self._last = (before, state, audio_name)
+        self._last = (before, self._state, audio_name) if actions == ["dictate"] else None
         seq = self._seq
-        self._journal_utterance(seq, ["dictate"], utterance, audio_name, state, revises=seq)
-        change = Change(
-            seq, ("dictate",), processed.text, self.current_stop, self.draft, processed.flags
-        )
-        self._announce(change)
-        return change
+        self._journal_utterance(seq, actions, utterance, audio_name, self._state, revises=seq)
+        return self._changed(actions, dictated, flags)
 
     def _parts(self, text: str) -> list[Part]:
         """``text`` split into voice commands and dictated text."""

@@ -271,18 +271,41 @@ def test_a_better_hearing_replaces_the_last_utterance_only(chest, tmp_path: Path
     # undo takes back the whole utterance, not just the revision
     s.apply("Undo.")
     assert s.draft.section("impression").text == "No acute cardiopulmonary abnormality."
-    # never once anything happened after the utterance, nor over a command, nor into one
+    # never once anything happened after the utterance, nor over a command
     s.apply("Stable.")
     s.move_to("findings")
     assert s.revise(transcript_from_text("Unchanged.")) is None
     s.apply("Heart size is normal.")
     s.apply("Next field.")
     assert s.revise(transcript_from_text("Heart size is normal.")) is None
+    # a hearing of nothing keeps the first one
     s.apply("Lungs are clear.")
     before = s.draft.text
-    assert s.revise(transcript_from_text("Go to impression.")) is None
-    assert s.revise(transcript_from_text("Lungs are clear. Next field.")) is None
+    assert s.revise(transcript_from_text("")) is None
     assert s.draft.text == before
+
+
+def test_a_better_hearing_carries_the_command_the_first_missed(chest, tmp_path: Path) -> None:
+    journal = tmp_path / "v.jsonl"
+    s = session(chest, journal=journal)
+    s.apply("Go to impression.")
+    s.apply("Small effusion.")
+    s.apply("No acute disease and dew.")  # "Undo." run into the sentence and misheard
+    change = s.revise(transcript_from_text("No acute disease. Undo."))
+    assert change is not None and change.actions == ("dictate", "undo")
+    assert s.draft.section("impression").text == "Small effusion."
+    # a revision that moves on: the text stays where it was said, the cursor moves
+    s.apply("Stable chest and next feel.")
+    change = s.revise(transcript_from_text("Stable chest. Go to findings."))
+    assert change is not None and change.actions == ("dictate", "go_to")
+    assert s.draft.section("impression").text == "Small effusion. Stable chest."
+    assert s.current_section == "findings"
+    assert s.revise(transcript_from_text("Stable chest.")) is None  # a command since: no more
+    recovered = DictationSession.recover(journal)
+    assert recovered.draft.text == s.draft.text and recovered.current_section == "findings"
+    # one undo takes back the revised utterance whole, as it would the first hearing
+    s.apply("Undo.")
+    assert s.draft.section("impression").text == "Small effusion."
 
 
 def test_recover_rejects_what_is_not_a_journal(tmp_path: Path) -> None:

@@ -57,3 +57,28 @@ async def test_a_revision_replaces_the_last_utterance_until_the_radiologist_acts
         screen._revised(Revised(transcript_from_text("Something else."), index=1))
         await pilot.pause()
         assert screen.draft.text == typed
+
+
+@run_async
+async def test_a_revision_carries_the_command_the_pieces_missed(tmp_path: Path) -> None:
+    # the live pieces heard "Undo." run into the sentence as "and do", the whole-utterance
+    # decode heard it right: the sentence stays, the command is done and shown
+    app = make_app(tmp_path, transcriber=FakeTranscriber([]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_for_dictation(pilot)
+        screen._heard(Heard(transcript_from_text("Go to impression."), index=0))
+        screen._heard(Heard(transcript_from_text("Stable chest and go to fighting."), index=1))
+        await pilot.pause()
+        assert screen.draft.section("impression").text == "Stable chest and go to fighting."
+        screen._revised(Revised(transcript_from_text("Stable chest. Go to findings."), index=1))
+        await pilot.pause()
+        assert screen.draft.section("impression").text == "Stable chest."
+        assert screen.place[0] == "findings"
+        line = screen.query_one(TranscriptView).heard[-1]
+        assert line.text == "Stable chest." and line.command == "go to"
+        events = [e for e in app.audit.read() if e["event"] == "revised"]
+        assert events and events[-1]["commands"] == ["go to"]
+        # what is dictated next goes where the revision moved to
+        screen._heard(Heard(transcript_from_text("No pneumothorax."), index=2))
+        await pilot.pause()
+        assert "No pneumothorax." in screen.draft.section("findings").text

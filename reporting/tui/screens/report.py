@@ -454,6 +454,10 @@ class ReportScreen(Screen[None]):
         self.query_one(TranscriptView).add(Line(result.text, result.flagged, ", ".join(commands)))
         self._audit_voice("dictated", result, commands=commands)
         self.set_draft(result.report, sync=True)
+        self._follow_voice(result)
+
+    def _follow_voice(self, result: Any) -> None:
+        """Put the focus where the utterance left dictation, at the end of what it said."""
         self.place = (result.section, result.field)
         editor = self.query_one(ReportEditor)
         target = editor.focus_target(result.section, result.field)
@@ -466,7 +470,8 @@ class ReportScreen(Screen[None]):
     @on(Revised)
     def _revised(self, message: Revised) -> None:
         """The last utterance decoded again as a whole: its better text takes the place of the
-        text joined from pieces, unless anything happened since."""
+        text joined from pieces, with the commands the pieces missed, unless anything happened
+        since."""
         if self.dictation is None or self.draft is None or self.read_only:
             return
         editor = self.query_one(ReportEditor)
@@ -475,10 +480,14 @@ class ReportScreen(Screen[None]):
             return
         area = editor.text_area(result.section) if result.field is None else None
         at_end = area is not None and area.cursor_location == area.document.end
-        self.query_one(TranscriptView).replace_last(Line(result.text, result.flagged))
-        self._audit_voice("revised", result)
+        commands = [a.replace("_", " ") for a in result.actions if a != "dictate"]
+        line = Line(result.text, result.flagged, ", ".join(commands))
+        self.query_one(TranscriptView).replace_last(line)
+        self._audit_voice("revised", result, commands=commands)
         self.set_draft(result.report, sync=True)
-        if area is not None and at_end:
+        if commands:
+            self._follow_voice(result)
+        elif area is not None and at_end:
             area.move_cursor(area.document.end)
 
     def _audit_voice(self, event: str, result: Any, **details: Any) -> None:
