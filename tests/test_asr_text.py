@@ -435,6 +435,8 @@ def test_no_report_sentence_sounds_like_a_command(iu_records: list[dict]) -> Non
     # nor does any end with one, even with every chest target known
     ending = {s: g.parse_trailing(s, targets=_CHEST_TARGETS) for s in said}
     assert {s: c for s, c in ending.items() if c is not None} == {}
+    inside = {s: g.parse_inside(s) for s in said}
+    assert {s: c for s, c in inside.items() if c is not None} == {}
 
 
 def test_go_to_needs_a_known_target() -> None:
@@ -490,6 +492,8 @@ def test_command_phrases_inside_sentences_are_text(
     sentence = " ".join([*before, phrase, *after]) + "."
     if any(abs(len(normalise(sentence)) - len(p)) <= g.command_length_slack for p in _PHRASES):
         return  # "A previous field." as a whole sounds like a command (``sounds_like``)
+    if len(phrase.split()) > 1 and any(phrase in g.phrases[a] for a in g.anywhere):
+        return  # "scratch that" is never text (``anywhere``): the next test
     parts = split_commands(g, sentence)
     assert [p.command for p in parts] == [None]
     assert parts[0].text == sentence
@@ -518,6 +522,26 @@ def test_a_command_after_a_spoken_sentence_end_fires(
     else:
         assert [p.command is not None for p in parts] == [False, True]
         assert parts[0].text == " ".join([*before, end])
+
+
+@pytest.mark.parametrize(
+    ("said", "parts"),
+    [
+        (
+            "Small effusion scratch that moderate effusion.",
+            ["Small effusion.", "scratch_that", "moderate effusion."],
+        ),
+        (
+            "Small effusion, and strike that, moderate effusion next field.",
+            ["Small effusion.", "scratch_that", "moderate effusion.", "next_field"],
+        ),
+        ("Scratch that next field.", ["scratch_that", "next_field"]),
+        ("Small effusion scratched at moderate.", ["Small effusion scratched at moderate."]),
+    ],
+)
+def test_a_command_that_is_never_text_fires_inside_a_sentence(said: str, parts: list[str]) -> None:
+    got = split_commands(load_grammar(), said, targets=_CHEST_TARGETS)
+    assert [p.command.action if p.command else p.text for p in got] == parts
 
 
 def _trails(g: Grammar, phrase: str) -> bool:
@@ -673,6 +697,7 @@ def test_grammar_lexicon_rejects_unknown_keys(tmp_path: Path) -> None:
             ({"starts_sentence": "yes"}, "starts_sentence"),
             ({"heard_as": ["and do", " "]}, "heard_as"),
             ({"ends_sentence": 1}, "ends_sentence"),
+            ({"anywhere": "yes"}, "anywhere"),
             ({"go_to_sounds_like": {"min_score": 60}}, "margin"),
             (
                 {"sounds_like": {"min_score": 80, "min_length": "ten", "length_slack": 2}},
@@ -681,7 +706,7 @@ def test_grammar_lexicon_rejects_unknown_keys(tmp_path: Path) -> None:
         ]:
             command = {"action": "undo", "phrases": ["undo"]}
             spec = {"description": "x", "commands": [command]}
-            if {"starts_sentence", "heard_as", "ends_sentence"} & set(extra):
+            if {"starts_sentence", "heard_as", "ends_sentence", "anywhere"} & set(extra):
                 command.update(extra)
             else:
                 spec.update(extra)

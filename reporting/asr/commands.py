@@ -81,6 +81,8 @@ class Grammar:
     trailing: frozenset[str] = frozenset()
     #: words after which a trailing phrase is text ("seen in the next field")
     not_after: frozenset[str] = frozenset()
+    #: actions whose phrases of two words or more are never text, wherever they are said
+    anywhere: frozenset[str] = frozenset()
     #: what the recogniser is known to write for a command's phrase ("and do" for "undo"),
     #: by action: that command where its phrase would be one, as a whole sentence or at the
     #: end of one, never at the start
@@ -272,6 +274,32 @@ class Grammar:
             return None
         return command, tokens[start][1]
 
+    def parse_inside(self, sentence: str) -> tuple[Command, int, int] | None:
+        """A command of an :attr:`anywhere` action said inside ``sentence``, between dictated
+        words ("Small effusion scratch that moderate effusion."), and where it starts and
+        ends, or None.  A filler before it goes with it ("... and scratch that ...")."""
+        tokens = [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(sentence)]
+        said = [t for t, _, _ in tokens]
+        for action in ACTIONS:
+            if action not in self.anywhere:
+                continue
+            for phrase in self.phrases.get(action, ()):
+                words = phrase.split()
+                n = len(words)
+                if n < 2:
+                    continue
+                for i in range(1, len(said) - n):
+                    if said[i : i + n] != words:
+                        continue
+                    start = i
+                    while start > 0 and said[start - 1] in self.fillers:
+                        start -= 1
+                    if start == 0 or said[start - 1] in self.not_after:
+                        continue
+                    command = Command(action, None, phrase)
+                    return command, tokens[start][1], tokens[i + n - 1][2]
+        return None
+
     def _trailing_go_to(
         self, said: list[str], phrase: list[str], targets: frozenset[str]
     ) -> tuple[Command, int] | None:
@@ -349,8 +377,9 @@ def split_commands(
 ) -> list[Part]:
     """Cut ``text`` at sentence ends, written or spoken, and classify each sentence; adjacent
     text is merged ("No effusion period next field" is text, then a command).  A sentence may
-    also begin with a command (:meth:`Grammar.parse_leading`) or end with one
-    (:meth:`Grammar.parse_trailing`)."""
+    also begin with a command (:meth:`Grammar.parse_leading`), hold one that is never text
+    (:meth:`Grammar.parse_inside`) or end with one (:meth:`Grammar.parse_trailing`); what is
+    left after a command is read again as a sentence of its own."""
     parts: list[Part] = []
     text_start: int | None = None
     text_end = 0
@@ -366,28 +395,39 @@ def split_commands(
             parts.append(Part(text=said))
             text_start = None
 
+    def after(i: int, end: int) -> int:
+        """``i`` moved past the spaces and punctuation that follow a command."""
+        return i + len(text[i:end]) - len(text[i:end].lstrip(" \t,;:.!?"))
+
     for start, end, said_end in _sentences(text):
-        command = grammar.parse(text[start:said_end], targets=targets, macros=macros)
-        if command is not None:
-            flush()
-            parts.append(Part(command=command))
-            continue
-        leading = grammar.parse_leading(text[start:end], targets=targets)
-        if leading is not None:
-            flush()
-            parts.append(Part(command=leading[0]))
-            start += leading[1]
-            start += len(text[start:end]) - len(text[start:end].lstrip(" \t,;:.!?"))
-            if start >= end:
+        while start < end:  # what is left of the sentence after each command in it
+            command = grammar.parse(text[start:said_end], targets=targets, macros=macros)
+            if command is not None:
+                flush()
+                parts.append(Part(command=command))
+                break
+            leading = grammar.parse_leading(text[start:end], targets=targets)
+            if leading is not None:
+                flush()
+                parts.append(Part(command=leading[0]))
+                start = after(start + leading[1], end)
                 continue
-        text_start = start if text_start is None else text_start
-        trailing = grammar.parse_trailing(text[start:said_end], targets=targets)
-        if trailing is not None:
-            text_end = start + trailing[1]
-            flush(ended=True)
-            parts.append(Part(command=trailing[0]))
-            continue
-        text_end = end
+            text_start = start if text_start is None else text_start
+            inside = grammar.parse_inside(text[start:said_end])
+            if inside is not None:
+                text_end = start + inside[1]
+                flush(ended=True)
+                parts.append(Part(command=inside[0]))
+                start = after(start + inside[2], end)
+                continue
+            trailing = grammar.parse_trailing(text[start:said_end], targets=targets)
+            if trailing is not None:
+                text_end = start + trailing[1]
+                flush(ended=True)
+                parts.append(Part(command=trailing[0]))
+                break
+            text_end = end
+            break
     flush()
     return parts
 
@@ -411,6 +451,7 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
     leading: set[str] = set()
     trailing: set[str] = set()
     heard_as: dict[str, tuple[str, ...]] = {}
+    anywhere: set[str] = set()
     commands = lex["commands"]
     if not isinstance(commands, list):
         raise LexiconError(f"{path}: 'commands' must be a list")
@@ -420,7 +461,7 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
             f"commands[{i}]",
             item,
             required=("action", "phrases"),
-            optional=("starts_sentence", "ends_sentence", "heard_as"),
+            optional=("starts_sentence", "ends_sentence", "heard_as", "anywhere"),
         )
         action = entry["action"]
         if action not in ACTIONS:
@@ -437,6 +478,8 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
             leading.add(action)
         if expect_bool(path, f"commands[{i}].ends_sentence", entry.get("ends_sentence", False)):
             trailing.add(action)
+        if expect_bool(path, f"commands[{i}].anywhere", entry.get("anywhere", False)):
+            anywhere.add(action)
         alias = expect_str_list(
             path, f"commands[{i}].heard_as", entry.get("heard_as", []), allow_empty=True
         )
@@ -470,6 +513,7 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
         leading=frozenset(leading),
         trailing=frozenset(trailing),
         not_after=frozenset(normalise(w) for w in not_after),
+        anywhere=frozenset(anywhere),
         heard_as={action: alias for action, alias in heard_as.items() if alias},
         target_min_score=float(expect_int(path, "go_to_sounds_like.min_score", near["min_score"])),
         target_margin=float(expect_int(path, "go_to_sounds_like.margin", near["margin"])),
