@@ -94,6 +94,33 @@ def test_a_dictation_that_begins_with_the_prompts_last_sentence_keeps_it(
 
 
 @pytest.mark.slow
+def test_a_command_at_the_end_of_an_utterance_is_heard_again_as_one(
+    whisper, chest_pipeline
+) -> None:
+    from reporting.asr.command_tail import CommandTail
+    from reporting.asr.commands import load_grammar, split_commands
+    from reporting.asr.recall import RecallingTranscriber
+
+    grammar = load_grammar()
+    audio = load_audio(EXAMPLES / "command_at_end.flac")
+    recalling = RecallingTranscriber.for_pipeline(whisper, chest_pipeline)
+    # primed with report text, the decoder writes the command as report words
+    (first,) = recognise(audio, recalling, prompt=chest_pipeline.prompt)
+    assert not any(p.command for p in split_commands(grammar, first.transcript.text))
+    listening = CommandTail.for_pipeline(recalling, chest_pipeline)
+    (heard,) = recognise(audio, listening, prompt=chest_pipeline.prompt)
+    parts = split_commands(grammar, heard.transcript.text)
+    assert [p.command.action if p.command else p.text for p in parts] == [
+        "Small left pleural effusion.",
+        "delete_last_sentence",
+    ]
+    words = heard.transcript.words
+    assert [w.word.strip(".").lower() for w in words[-3:]] == ["delete", "last", "sentence"]
+    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert words[-1].end <= heard.end - heard.start + 0.1  # times within the utterance
+
+
+@pytest.mark.slow
 def test_words_keep_timings_and_probabilities(whisper, chest_pipeline) -> None:
     pieces = recognise(
         load_audio(EXAMPLES / "measurements.flac"), whisper, prompt=chest_pipeline.prompt

@@ -82,6 +82,25 @@ def test_dictate_fills_the_template(capsys: pytest.CaptureFixture[str], tmp_path
 
 
 @pytest.mark.slow
+def test_dictate_does_a_command_said_at_the_end_of_an_utterance(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # "Small left pleural effusion. Delete last sentence." in one breath: the command was typed
+    # into the findings as "Delete left hemidiaphragm period."
+    from reporting.dictation import DictationSession
+    from reporting.templating import load_template
+
+    out = tmp_path / "report.json"
+    clip = str(EXAMPLES / "command_at_end.flac")
+    assert main(["dictate", clip, "--template", "chest_xr", "--out", str(out)]) == 0
+    report = loads_record(out.read_text())
+    said = DictationSession(load_template("chest_xr"))
+    said.apply("Small left pleural effusion. Delete last sentence.")
+    assert report.section("findings").text == said.draft.section("findings").text
+    assert not re.search(r"delete|small left|hemidiaphragm", report.text, re.IGNORECASE)
+
+
+@pytest.mark.slow
 def test_recall_finds_the_terms_a_single_decode_mishears(
     capsys: pytest.CaptureFixture[str], isolated_home: Path
 ) -> None:

@@ -304,3 +304,30 @@ def test_live_dictation_revises_with_the_templates_phrases_and_the_site_phrases(
     config.parent.mkdir(parents=True)
     config.write_text("[asr]\nrecall = false\n")
     assert DictationController._reviser(engine, pipeline) is None
+
+
+def test_each_final_is_recalled_then_listened_to_for_a_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    from reporting.asr import FakeTranscriber, build_pipeline
+    from reporting.asr.command_tail import CommandTail
+    from reporting.asr.phrases import Phrasebook
+    from reporting.asr.recall import RecallingTranscriber
+    from reporting.templating import load_template
+    from reporting.tui.listen import DictationController
+
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    live = FakeTranscriber([])
+    reviser = DictationController._reviser(live, pipeline)
+    assert isinstance(reviser, CommandTail)
+    assert isinstance(reviser.transcriber, RecallingTranscriber)
+    # recall off (config.toml): the final is still listened to for a command at its end
+    monkeypatch.setattr("reporting.asr.phrases.phrasebook_for", lambda *a, **k: Phrasebook())
+    reviser = DictationController._reviser(live, pipeline)
+    assert isinstance(reviser, CommandTail) and reviser.transcriber is live
+    silent = dataclasses.replace(
+        pipeline, vocabulary=dataclasses.replace(pipeline.vocabulary, command_prompt="")
+    )
+    assert DictationController._reviser(live, silent) is None

@@ -34,6 +34,9 @@ say commands_in_text en-us 165 "The next field of view is clear period"
 say recall en+m3 170 "Sequela of prior granulomatous disease." "Median sternotomy wires are intact."
 # begins with the sentence the chest prompt ends with: Whisper would take it as already said
 say normal_first en+m3 165 "No acute cardiopulmonary disease. The heart size is normal."
+# a command at the end of an utterance, which the report-primed decoder writes as report
+# words ("Delete left hemidiaphragm period."): heard again with the command prompt
+say command_at_end en-us 165 "Small left pleural effusion. Delete last sentence."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

@@ -103,6 +103,9 @@ class Vocabulary:
     confidence: ConfidencePolicy = ConfidencePolicy()
     #: template id -> a short passage in the style of that report, used as the whole prompt
     template_prompts: dict[str, str] = field(default_factory=dict)
+    #: the voice commands as sentences: the prompt of a decode that listens for a command
+    #: (see :mod:`reporting.asr.command_tail`)
+    command_prompt: str = ""
 
     def with_terms(self, extra: tuple[str, ...]) -> Vocabulary:
         seen = {t.lower() for t in self.terms}
@@ -152,7 +155,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         "the file",
         data,
         required=("description", "terms", "prompts"),
-        optional=("prompt_max_terms", "low_confidence", "template_prompts"),
+        optional=("prompt_max_terms", "low_confidence", "template_prompts", "command_prompt"),
     )
     terms = data["terms"]
     if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
@@ -163,6 +166,10 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
     passages = data.get("template_prompts", {})
     if not isinstance(passages, dict):
         raise LexiconError(f"{path}: 'template_prompts' must map template ids to passages")
+    commands = data.get("command_prompt", "")
+    if not isinstance(commands, str):
+        raise LexiconError(f"{path}: 'command_prompt' must be a string of voice commands")
+    commands = " ".join(commands.split())
     for tid, passage in passages.items():
         if not isinstance(passage, str) or not passage.strip():
             raise LexiconError(f"{path}: template_prompts.{tid} must be a non-empty passage")
@@ -250,6 +257,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         max_terms,
         policy,
         {tid: " ".join(p.split()) for tid, p in passages.items()},
+        commands,
     )
 
 
@@ -259,7 +267,7 @@ def load_vocabulary(name: str = "asr_vocabulary.json") -> Vocabulary:
     lex = load_lexicon(
         name,
         required=("terms", "prompts"),
-        optional=("prompt_max_terms", "low_confidence", "template_prompts"),
+        optional=("prompt_max_terms", "low_confidence", "template_prompts", "command_prompt"),
     )
     data = {"description": lex.description, **lex.data}
     return _vocabulary_from(lex.path, data)

@@ -33,8 +33,10 @@ def _pipeline(
     recall: bool | None,
 ) -> tuple[Any, Any, Any]:
     """The template spec, the text pipeline and the transcriber to recognise with: one that
-    decodes each utterance twice, recalling report sentences, unless recall is off."""
+    decodes each utterance twice, recalling report sentences, unless recall is off, and
+    listens once more for a voice command in a short last sentence."""
     from reporting.asr import FormatOptions, build_pipeline
+    from reporting.asr.command_tail import CommandTail
     from reporting.asr.phrases import phrasebook_for
     from reporting.asr.recall import RecallingTranscriber
 
@@ -53,7 +55,7 @@ def _pipeline(
     )
     if len(phrases):
         transcriber = RecallingTranscriber.for_pipeline(transcriber, pipeline)
-    return spec, pipeline, transcriber
+    return spec, pipeline, CommandTail.for_pipeline(transcriber, pipeline)
 
 
 def _model_options(func: Any) -> Any:

@@ -282,15 +282,21 @@ class DictationController:
     @staticmethod
     def _reviser(transcriber: Any, pipeline: Any) -> Any:
         """What revises each final: a second decode recalling the template's phrasebook and
-        the site phrases (None when recall is off in config.toml or nothing is there)."""
+        the site phrases (unless recall is off in config.toml or nothing is there), then
+        listening once more for a voice command in a short last sentence (None when neither
+        is on)."""
         import dataclasses
 
         book = optional("reporting.asr.phrases", "phrasebook_for")(pipeline.template)
-        if not len(book):
+        if len(book):
+            recalling = dataclasses.replace(pipeline, phrases=book)
+            transcriber = optional("reporting.asr.recall", "RecallingTranscriber").for_pipeline(
+                transcriber, recalling
+            )
+        elif not pipeline.vocabulary.command_prompt:
             return None
-        recalling = dataclasses.replace(pipeline, phrases=book)
-        return optional("reporting.asr.recall", "RecallingTranscriber").for_pipeline(
-            transcriber, recalling
+        return optional("reporting.asr.command_tail", "CommandTail").for_pipeline(
+            transcriber, pipeline
         )
 
     def _post_events(self, events: list[Any]) -> None:

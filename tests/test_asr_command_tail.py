@@ -1,0 +1,101 @@
+"""CommandTail: a short last sentence that is not a command is heard again with the commands
+as the prompt, and replaced only when that hearing is a command (real-model test in
+test_asr_engine.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from reporting.asr import FakeTranscriber, build_pipeline, transcript_from_text
+from reporting.asr.command_tail import CommandTail
+from reporting.asr.types import Transcript
+
+SECOND = 16_000
+HEARD = "The heart size is normal. Delete left antennas."
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return build_pipeline()
+
+
+def listening(heard: str | Transcript, again: str, pipeline) -> tuple[CommandTail, FakeTranscriber]:
+    listener = FakeTranscriber([again])
+    tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipeline)
+    assert isinstance(tail, CommandTail)
+    tail.listener = listener
+    return tail, listener
+
+
+def test_a_short_last_sentence_heard_again_as_a_command_takes_its_place(pipeline) -> None:
+    tail, listener = listening(transcript_from_text(HEARD), "Delete last sentence.", pipeline)
+    audio = np.full(4 * SECOND, 0.1, np.float32)
+    got = tail.transcribe(audio, prompt="report passage")
+    assert got.text == "The heart size is normal. Delete last sentence."
+    # the sentence's audio, from a little before its first word (at 1.5 s), with the commands
+    # as the whole prompt
+    assert listener.calls == [(int((4 - 1.4) * SECOND), pipeline.vocabulary.command_prompt)]
+    assert [w.word for w in got.words] == [*HEARD.split()[:5], "Delete", "last", "sentence."]
+    assert got.words[5].start == pytest.approx(1.4) and got.words[4].end == pytest.approx(1.5)
+    assert [s.text for s in got.segments] == ["The heart size is normal.", "Delete last sentence."]
+    assert got.info["command_tail"] == "Delete left antennas."
+
+
+@pytest.mark.parametrize(
+    ("heard", "again"),
+    [
+        ("The lungs are clear. Stable chest.", "Table cap."),  # heard again as text: kept
+        ("Stable chest.", "Stable chest. Next field."),  # not only commands: kept
+        ("The heart is normal. Scratch that.", "Scratch that."),  # already a command
+        ("Moderate effusion next field.", "Next field."),  # holds one already
+        ("Small left pleural effusion at the base.", "Undo."),  # too long for a command
+    ],
+)
+def test_what_is_not_a_misheard_command_is_kept(heard: str, again: str, pipeline) -> None:
+    tail, listener = listening(heard, again, pipeline)
+    got = tail.transcribe(np.full(3 * SECOND, 0.1, np.float32))
+    assert got.text == heard
+    long = len(heard.split(". ")[-1].split()) > 4
+    holds = "Scratch" in heard or "next field" in heard
+    assert bool(listener.calls) == (not long and not holds)
+
+
+def test_silence_is_not_listened_to(pipeline) -> None:
+    tail, listener = listening("Anything.", "Undo.", pipeline)
+    assert tail.transcribe(np.zeros(SECOND, np.float32)).is_empty
+    assert listener.calls == []
+
+
+def test_a_live_final_is_reconsidered_then_listened_to(pipeline) -> None:
+    audio = np.full(3 * SECOND, 0.1, np.float32)
+    # no second hearing of its own: a final of one decode is kept, one joined from pieces is
+    # decoded whole; either way its last sentence is listened to
+    whole, listener = listening("Unused.", "Undo.", pipeline)
+    got = whole.reconsider(audio, transcript_from_text("Small effusion. Adoote?"), whole=True)
+    assert got.text == "Small effusion. Undo." and len(listener.calls) == 1
+    pieces, _ = listening("Small effusion. Adoote.", "Undo.", pipeline)
+    got = pieces.reconsider(audio, transcript_from_text("Small fusion and."), whole=False)
+    assert got.text == "Small effusion. Undo."
+
+
+def test_no_command_prompt_no_listening(pipeline) -> None:
+    plain = dataclasses.replace(
+        pipeline, vocabulary=dataclasses.replace(pipeline.vocabulary, command_prompt="")
+    )
+    inner = FakeTranscriber(["x"])
+    assert CommandTail.for_pipeline(inner, plain) is inner
+
+
+def test_the_command_prompt_is_voice_commands(pipeline) -> None:
+    import re
+
+    from reporting.asr.commands import load_grammar
+
+    grammar = load_grammar()
+    said = re.split(r"(?<=\.)\s+", pipeline.vocabulary.command_prompt)
+    assert len(said) >= 7
+    assert all(grammar.parse(s) is not None for s in said), said
+    assert {grammar.parse(s).action for s in said} == set(grammar.phrases)  # type: ignore[union-attr]
