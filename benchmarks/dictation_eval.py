@@ -17,7 +17,8 @@ the same process and the same run:
   default set-up: a quick first decode, the bundled phrasebook's sentences most like it
   recalled into the prompt of a second decode) and ``site`` (recalling site phrases too,
   learned as ``reporting phrases learn`` would from the Open-i dev reports, less every
-  sentence of every clip set).
+  sentence of every clip set); each then listens once more for a voice command in a short
+  last sentence (``reporting.asr.command_tail``), as ``reporting dictate`` does.
 
 Five clip sets (``--set``), of different sentences: ``main`` (a quarter spoken by the TUNE
 voices, the corrections' tuning material; the rest by the HELD-OUT voices the targets are
@@ -69,6 +70,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from reporting.asr import TranscriberOptions, build_pipeline, load_transcriber  # noqa: E402
+from reporting.asr.command_tail import CommandTail  # noqa: E402
 from reporting.asr.phrases import Phrasebook, bundled_phrases, learn_sentences  # noqa: E402
 from reporting.asr.recall import RecallingTranscriber  # noqa: E402
 from reporting.audio import (  # noqa: E402
@@ -513,10 +515,11 @@ class System:
     def build(cls, name: str, engine: Any, spec: Any, folder: str, site: Phrasebook) -> System:
         if name == "single":
             pipeline = build_pipeline(spec=spec, model_folder=folder, phrases=Phrasebook())
-            return cls(name, engine, pipeline)
+            return cls(name, CommandTail.for_pipeline(engine, pipeline), pipeline)
         phrases = bundled_phrases(spec.id) + (site if name == "site" else Phrasebook())
         pipeline = build_pipeline(spec=spec, model_folder=folder, phrases=phrases)
-        return cls(name, RecallingTranscriber.for_pipeline(engine, pipeline), pipeline)
+        recalling = RecallingTranscriber.for_pipeline(engine, pipeline)
+        return cls(name, CommandTail.for_pipeline(recalling, pipeline), pipeline)
 
 
 def print_tallies(title: str, tallies: dict[tuple[str, str], list[int]], names: list[str]) -> None:
@@ -843,7 +846,9 @@ def main(argv: list[str]) -> int:
                 min_chunk_s=float(min_chunk),
                 long_run_s=float(long_run or own_long_run),
                 revise=revise in ("on", "whole") and not args.no_commit,
-                reviser=RecallingTranscriber.for_pipeline(engine, pipeline)
+                reviser=CommandTail.for_pipeline(
+                    RecallingTranscriber.for_pipeline(engine, pipeline), pipeline
+                )
                 if revise == "on"
                 else None,
             )

@@ -23,6 +23,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("corrector_eval", []),
     ("dictation_eval", []),
     ("prompt_skip_eval", []),
+    ("command_eval", []),
     ("voice_difficulty", []),
     ("tui_latency", []),
 ]

@@ -294,7 +294,7 @@ def test_live_dictation_revises_with_the_templates_phrases_and_the_site_phrases(
     write_phrases(
         isolated_home / "data" / "reporting" / "phrases.json", [("Site-only sentence here.", 1)]
     )
-    reviser = DictationController._reviser(engine, pipeline)
+    reviser = DictationController._reviser(engine, pipeline).transcriber  # in a CommandTail
     assert isinstance(reviser, RecallingTranscriber) and reviser.transcriber is engine
     prompt = reviser.recall("Site only sentence hear", pipeline.prompt)
     assert (
@@ -303,7 +303,7 @@ def test_live_dictation_revises_with_the_templates_phrases_and_the_site_phrases(
     config = isolated_home / "config" / "reporting" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text("[asr]\nrecall = false\n")
-    assert DictationController._reviser(engine, pipeline) is None
+    assert DictationController._reviser(engine, pipeline).transcriber is engine  # no recall
 
 
 def test_each_final_is_recalled_then_listened_to_for_a_command(
@@ -323,7 +323,8 @@ def test_each_final_is_recalled_then_listened_to_for_a_command(
     reviser = DictationController._reviser(live, pipeline)
     assert isinstance(reviser, CommandTail)
     assert isinstance(reviser.transcriber, RecallingTranscriber)
-    # recall off (config.toml): the final is still listened to for a command at its end
+    # recall off (config.toml): the final is still listened to for a command at its end, and
+    # with neither, nothing revises
     monkeypatch.setattr("reporting.asr.phrases.phrasebook_for", lambda *a, **k: Phrasebook())
     reviser = DictationController._reviser(live, pipeline)
     assert isinstance(reviser, CommandTail) and reviser.transcriber is live

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from reporting.asr.types import SAMPLE_RATE, Segment, Transcriber, Transcript, Word
+from reporting.asr.types import SAMPLE_RATE, Segment, Transcriber, Transcript, Word, Wrapping
 
 __all__ = ["CommandTail"]
 
@@ -51,7 +51,7 @@ def _head_text(text: str, tail: int) -> str | None:
     return " ".join(sentences[:-1])
 
 
-class CommandTail:
+class CommandTail(Wrapping):
     """A :class:`~reporting.asr.types.Transcriber` that listens once more for a voice command
     in the short last sentence of each utterance (see the module docstring).
 
@@ -102,14 +102,6 @@ class CommandTail:
             holds_command=lambda text: any(p.command for p in parts(text)),
             prompt=prompt,
         )
-
-    def __getattr__(self, name: str) -> Any:
-        # options, resolved, model, warm_up, for_partials ... of the wrapped transcriber
-        try:
-            inner = self.__dict__["transcriber"]
-        except KeyError:
-            raise AttributeError(name) from None
-        return getattr(inner, name)
 
     def transcribe(
         self, audio: np.ndarray, *, prompt: str | None = None, hotwords: str | None = None

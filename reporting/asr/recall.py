@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from reporting.asr.types import Transcriber, Transcript, Word
+from reporting.asr.types import Transcriber, Transcript, Word, Wrapping
 
 __all__ = ["RecallingTranscriber", "consistent", "DISPUTED_PROBABILITY", "UNHEARD_PROBABILITY"]
 
@@ -141,7 +141,7 @@ def _disputed(
     return dataclasses.replace(second, words=tuple(words), segments=tuple(segments), info=info)
 
 
-class RecallingTranscriber:
+class RecallingTranscriber(Wrapping):
     """A :class:`~reporting.asr.types.Transcriber` that decodes each utterance twice (see the
     module docstring).
 
@@ -197,14 +197,6 @@ class RecallingTranscriber:
         policy = pipeline.vocabulary.confidence
         return cls(transcriber, pipeline.recall_prompt, first=first,
                    like_side=policy.sounds_like_side, unheard=pipeline.unheard_term)  # fmt: skip
-
-    def __getattr__(self, name: str) -> Any:
-        # options, resolved, model, warm_up ... of the wrapped engine
-        try:
-            inner = self.__dict__["transcriber"]
-        except KeyError:
-            raise AttributeError(name) from None
-        return getattr(inner, name)
 
     def for_partials(self) -> Transcriber:
         return self._partials

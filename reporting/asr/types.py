@@ -7,7 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["SAMPLE_RATE", "Word", "Segment", "Transcript", "Transcriber"]
+__all__ = ["SAMPLE_RATE", "Word", "Segment", "Transcript", "Transcriber", "Wrapping"]
 
 #: Every transcriber takes 16 kHz mono float32 audio in -1..1.
 SAMPLE_RATE = 16_000
@@ -83,3 +83,17 @@ class Transcriber(Protocol):
     def transcribe(
         self, audio: np.ndarray, *, prompt: str | None = None, hotwords: str | None = None
     ) -> Transcript: ...
+
+
+class Wrapping:
+    """A transcriber that wraps another, ``transcriber``: what it does not have itself
+    (options, resolved, model, warm_up ...) comes from the wrapped one."""
+
+    transcriber: Any
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            inner = self.__dict__["transcriber"]
+        except KeyError:
+            raise AttributeError(name) from None
+        return getattr(inner, name)
