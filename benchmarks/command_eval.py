@@ -12,15 +12,16 @@ A clip's commands are right when the same commands fire (action and go-to target
 cursor ends in the same place and the same sections changed; a text clip (no command said)
 that fires one is a false fire.  Three systems run on the same audio in the same run:
 
-* ``before``: the template passage alone as the prompt, and a command only as a whole
-  sentence or at the start of one (the set-up before trailing commands);
+* ``before``: a command only as a whole sentence or at the start of one (the grammar before
+  ``ends_sentence``, ``heard_as`` and ``anywhere``);
 * ``grammar``: the same recognised text, with the default grammar (a command also at the end
-  of a sentence, ``ends_sentence``; known mishearings, ``heard_as``);
-* ``default``: the default grammar, and a short last sentence that is not a command heard
+  of a sentence, ``ends_sentence``; known mishearings, ``heard_as``; "scratch that" inside
+  one, ``anywhere``);
+* ``default``: the default grammar, and each short sentence that is not a command heard
   once more with the voice commands as the prompt (``reporting.asr.command_tail``;
-  ``command_prompt`` in ``lexicons/asr_vocabulary.json``).
+  ``command_prompt`` in ``lexicons/asr_vocabulary.json``), as ``reporting dictate`` does.
 
-The text scripts end with short sentences, the ones the last of these listens to again.
+The text scripts hold short sentences, the ones the last of these listens to again.
 
 Voices: the four the command rules were looked at on while they were written (flite slt, rms
 and awb, espeak en-us 175) and four others (flite kal, espeak en-gb 150, en+m3 175, en+f2
@@ -138,7 +139,7 @@ def main(argv: list[str]) -> int:
         spec=spec, model_folder=transcriber.resolved.location, phrases=phrasebook_for(TEMPLATE)
     )
     default = load_grammar()
-    whole = dataclasses.replace(default, trailing=frozenset(), heard_as={})
+    whole = dataclasses.replace(default, trailing=frozenset(), heard_as={}, anywhere=frozenset())
     systems = {"before": (False, whole), "grammar": (False, default), "default": (True, default)}
     recalling = RecallingTranscriber.for_pipeline(transcriber, pipeline)
     tail = CommandTail.for_pipeline(recalling, pipeline)
