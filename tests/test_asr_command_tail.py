@@ -22,7 +22,9 @@ def pipeline():
     return build_pipeline()
 
 
-def listening(heard: str | Transcript, again: str, pipeline) -> tuple[CommandTail, FakeTranscriber]:
+def listening(
+    heard: str | Transcript, again: str | Transcript, pipeline
+) -> tuple[CommandTail, FakeTranscriber]:
     listener = FakeTranscriber([again])
     tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipeline)
     assert isinstance(tail, CommandTail)
@@ -129,3 +131,14 @@ def test_the_command_prompt_is_voice_commands(pipeline) -> None:
     assert len(said) >= 7
     assert all(grammar.parse(s) is not None for s in said), said
     assert {grammar.parse(s).action for s in said} == set(grammar.phrases)  # type: ignore[union-attr]
+
+
+def test_an_unsure_second_hearing_is_not_taken(pipeline) -> None:
+    # dictated "Lung volumes are clear." was heard again as "Undo that." at -0.8: refused
+    unsure = transcript_from_text("Undo that.")
+    unsure = dataclasses.replace(
+        unsure, segments=tuple(dataclasses.replace(s, avg_logprob=-0.8) for s in unsure.segments)
+    )
+    tail, listener = listening("Lung volumes are clear.", unsure, pipeline)
+    got = tail.transcribe(np.full(2 * SECOND, 0.1, np.float32))
+    assert got.text == "Lung volumes are clear." and len(listener.calls) == 1
