@@ -233,8 +233,7 @@ class Grammar:
         said right, or, for a phrase of three words or more, its words sounding like it
         (``sounds_like.min_score_at_end``: "delayed last sentence"); a one-word phrase set off
         by a comma ("..., undo."); a go-to needs a known target after it ("... go to
-        impression").  Not after a word that needs one after
-        it ("seen in the next field")."""
+        impression").  Not after a word that needs one after it ("seen in the next field")."""
         tokens = [(m.group(0).lower(), m.start()) for m in _WORD.finditer(sentence)]
         while tokens and tokens[-1][0] in self.fillers:
             tokens = tokens[:-1]

@@ -34,7 +34,7 @@ def _pipeline(
 ) -> tuple[Any, Any, Any]:
     """The template spec, the text pipeline and the transcriber to recognise with: one that
     decodes each utterance twice, recalling report sentences, unless recall is off, and
-    listens once more for a voice command in a short last sentence."""
+    listens once more for a voice command in its short sentences."""
     from reporting.asr import FormatOptions, build_pipeline
     from reporting.asr.command_tail import CommandTail
     from reporting.asr.phrases import phrasebook_for

@@ -283,7 +283,7 @@ class DictationController:
     def _reviser(transcriber: Any, pipeline: Any) -> Any:
         """What revises each final: a second decode recalling the template's phrasebook and
         the site phrases (unless recall is off in config.toml or nothing is there), then
-        listening once more for a voice command in a short last sentence (None when neither
+        listening once more for a voice command in its short sentences (None when neither
         is on)."""
         import dataclasses
 
