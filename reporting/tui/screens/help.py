@@ -51,7 +51,9 @@ def voice_help() -> str:
         "  A command is a sentence of its own: pause, or say “period”, before it. "
         "“Scratch that”, “delete last sentence”, “undo”, “go to …” and a section name "
         "with a comma or colon (“Impression, …”) may also begin a sentence you go on "
-        "dictating. Everything else goes into the current field."
+        "dictating; “next field”, “go to …”, “scratch that”, “delete last sentence” and "
+        "the like may also end one (“small effusion next field”), and “scratch that” may "
+        "come anywhere. Everything else goes into the current field."
     )
     return "\n".join(lines)
 
