@@ -135,12 +135,15 @@ class Grammar:
         *,
         targets: frozenset[str] = frozenset(),
         macros: frozenset[str] = frozenset(),
+        alike: bool = True,
     ) -> Command | None:
         """The command ``sentence`` is, or None when it is dictated text.
 
         ``targets`` are extra go-to targets (field labels, triggers, section titles, normalised);
         ``macros`` the names of normal macros.  A go-to target that is not known becomes the
         known one it clearly sounds most like ("go to blur" -> "pleura"), when one does.
+        ``alike=False``: not a sentence that only sounds like a command (``sounds_like``): for
+        what is left of a sentence after a command, which is most often dictated text.
         """
         whole = normalise(sentence)
         words = self._strip_fillers(whole.split())
@@ -170,7 +173,7 @@ class Grammar:
                             return Command(action, target, said)
                     elif _drop_the(rest) in macros:
                         return Command(action, _drop_the(rest), said)
-        return self._sounds_like_command(said)
+        return self._sounds_like_command(said) if alike else None
 
     def _sounds_like_command(self, said: str) -> Command | None:
         """The command whose phrase (of :attr:`command_min_length` letters or more, and within
@@ -399,8 +402,10 @@ def split_commands(
         return i + len(text[i:end]) - len(text[i:end].lstrip(" \t,;:.!?"))
 
     for start, end, said_end in _sentences(text):
+        whole = start
         while start < end:  # what is left of the sentence after each command in it
-            command = grammar.parse(text[start:said_end], targets=targets, macros=macros)
+            said = text[start:said_end]
+            command = grammar.parse(said, targets=targets, macros=macros, alike=start == whole)
             if command is not None:
                 flush()
                 parts.append(Part(command=command))
