@@ -63,6 +63,11 @@ def normalise(text: str) -> str:
 _WORD = re.compile(r"[a-z0-9]+", re.IGNORECASE)
 
 
+def _tokens(sentence: str) -> list[tuple[str, int, int]]:
+    """Each word of ``sentence``, lower case, with where it starts and ends."""
+    return [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(sentence)]
+
+
 def _drop_the(words: str) -> str:
     return words[4:] if words.startswith("the ") else words
 
@@ -114,12 +119,10 @@ class Grammar:
     ) -> str | None:
         """The one known target that ``rest`` sounds clearly most like, or None; ``strict``
         asks for the higher score (``rest`` may be a target with dictated text after it)."""
-        from rapidfuzz import fuzz
-
         rest = _drop_the(rest)
         best: dict[str, float] = {}
         for name, target in [*self.section_words.items(), *((t, t) for t in targets)]:
-            score = fuzz.ratio(rest, name)
+            score = _ratio(rest, name)
             best[target] = max(score, best.get(target, 0.0))
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
         minimum = self.target_strict_score if strict else self.target_min_score
@@ -202,11 +205,11 @@ class Grammar:
         or a command of a :attr:`leading` action ("Scratch that moderate effusion." -> scratch
         that, then "moderate effusion."; "Go to impression no acute disease." -> go to the
         known target "impression", then the text)."""
-        tokens = [(m.group(0).lower(), m.end()) for m in _WORD.finditer(sentence)]
+        tokens = _tokens(sentence)
         i = 0
         while i < len(tokens) and tokens[i][0] in self.fillers:
             i += 1
-        said = [t for t, _ in tokens[i:]]
+        said = [t for t, _, _ in tokens[i:]]
         header = self._section_header(sentence, tokens, i)
         if header is not None:
             return header
@@ -218,11 +221,11 @@ class Grammar:
                 if said[:n] != phrase.split() or len(said) <= n:
                     continue
                 if action != "go_to":
-                    return Command(action, None, phrase), tokens[i + n - 1][1]
+                    return Command(action, None, phrase), tokens[i + n - 1][2]
                 known = self._known_start(said[n:], targets)
                 if known is not None:
                     k = n + known[1]
-                    return Command(action, known[0], " ".join(said[:k])), tokens[i + k - 1][1]
+                    return Command(action, known[0], " ".join(said[:k])), tokens[i + k - 1][2]
         return None
 
     def parse_trailing(
@@ -237,10 +240,10 @@ class Grammar:
         (``sounds_like.min_score_at_end``: "delayed last sentence"); a one-word phrase set off
         by a comma ("..., undo."); a go-to needs a known target after it ("... go to
         impression").  Not after a word that needs one after it ("seen in the next field")."""
-        tokens = [(m.group(0).lower(), m.start()) for m in _WORD.finditer(sentence)]
+        tokens = _tokens(sentence)
         while tokens and tokens[-1][0] in self.fillers:
             tokens = tokens[:-1]
-        said = [t for t, _ in tokens]
+        said = [t for t, _, _ in tokens]
         found: tuple[Command, int] | None = None
         for action in ACTIONS:
             if action not in self.trailing:
@@ -269,18 +272,15 @@ class Grammar:
                     found = found or (Command(action, None, tail), len(said) - n)
         if found is None:
             return None
-        command, start = found
-        while start > 0 and said[start - 1] in self.fillers:
-            start -= 1  # "small effusion and next field": the "and" goes with the command
-        if start == 0 or said[start - 1] in self.not_after:
-            return None
-        return command, tokens[start][1]
+        command, at = found
+        start = self._after_text(said, at)
+        return None if start is None else (command, tokens[start][1])
 
     def parse_inside(self, sentence: str) -> tuple[Command, int, int] | None:
         """A command of an :attr:`anywhere` action said inside ``sentence``, between dictated
         words ("Small effusion scratch that moderate effusion."), and where it starts and
         ends, or None.  A filler before it goes with it ("... and scratch that ...")."""
-        tokens = [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(sentence)]
+        tokens = _tokens(sentence)
         said = [t for t, _, _ in tokens]
         for action in ACTIONS:
             if action not in self.anywhere:
@@ -291,16 +291,19 @@ class Grammar:
                 if n < 2:
                     continue
                 for i in range(1, len(said) - n):
-                    if said[i : i + n] != words:
-                        continue
-                    start = i
-                    while start > 0 and said[start - 1] in self.fillers:
-                        start -= 1
-                    if start == 0 or said[start - 1] in self.not_after:
-                        continue
-                    command = Command(action, None, phrase)
-                    return command, tokens[start][1], tokens[i + n - 1][2]
+                    start = self._after_text(said, i) if said[i : i + n] == words else None
+                    if start is not None:
+                        command = Command(action, None, phrase)
+                        return command, tokens[start][1], tokens[i + n - 1][2]
         return None
+
+    def _after_text(self, said: list[str], at: int) -> int | None:
+        """Where a command found at word ``at`` of ``said`` begins, the fillers before it
+        going with it ("small effusion and next field"); None when no dictated text comes
+        before it, or the word before it needs one after it ("seen in the next field")."""
+        while at > 0 and said[at - 1] in self.fillers:
+            at -= 1
+        return None if at == 0 or said[at - 1] in self.not_after else at
 
     def _trailing_go_to(
         self, said: list[str], phrase: list[str], targets: frozenset[str]
@@ -316,20 +319,20 @@ class Grammar:
         return None
 
     def _section_header(
-        self, sentence: str, tokens: list[tuple[str, int]], i: int
+        self, sentence: str, tokens: list[tuple[str, int, int]], i: int
     ) -> tuple[Command, int] | None:
         """A spoken section name set off as a header at the start of a sentence ("Impression,
         no acute disease." "Findings colon the lungs are clear.") and where the text after it
         starts; the comma, colon or spoken "colon" is what makes it a header."""
         for n in (2, 1):
-            name = " ".join(t for t, _ in tokens[i : i + n])
+            name = " ".join(t for t, _, _ in tokens[i : i + n])
             if len(tokens) <= i + n or name not in self.section_words:
                 continue
-            end = tokens[i + n - 1][1]
+            end = tokens[i + n - 1][2]
             if sentence[end:].lstrip(" ")[:1] in (",", ":"):
                 return Command("go_to", self.section_words[name], name), end
             if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
-                return Command("go_to", self.section_words[name], name), tokens[i + n][1]
+                return Command("go_to", self.section_words[name], name), tokens[i + n][2]
         return None
 
     def _known_start(self, words: list[str], targets: frozenset[str]) -> tuple[str, int] | None:
