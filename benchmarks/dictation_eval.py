@@ -70,9 +70,8 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from reporting.asr import TranscriberOptions, build_pipeline, load_transcriber  # noqa: E402
-from reporting.asr.command_tail import CommandTail  # noqa: E402
+from reporting.asr.command_tail import dictation_transcriber  # noqa: E402
 from reporting.asr.phrases import Phrasebook, bundled_phrases, learn_sentences  # noqa: E402
-from reporting.asr.recall import RecallingTranscriber  # noqa: E402
 from reporting.audio import (  # noqa: E402
     ArraySource,
     Final,
@@ -515,11 +514,10 @@ class System:
     def build(cls, name: str, engine: Any, spec: Any, folder: str, site: Phrasebook) -> System:
         if name == "single":
             pipeline = build_pipeline(spec=spec, model_folder=folder, phrases=Phrasebook())
-            return cls(name, CommandTail.for_pipeline(engine, pipeline), pipeline)
+            return cls(name, dictation_transcriber(engine, pipeline), pipeline)
         phrases = bundled_phrases(spec.id) + (site if name == "site" else Phrasebook())
         pipeline = build_pipeline(spec=spec, model_folder=folder, phrases=phrases)
-        recalling = RecallingTranscriber.for_pipeline(engine, pipeline)
-        return cls(name, CommandTail.for_pipeline(recalling, pipeline), pipeline)
+        return cls(name, dictation_transcriber(engine, pipeline), pipeline)
 
 
 def print_tallies(title: str, tallies: dict[tuple[str, str], list[int]], names: list[str]) -> None:
@@ -846,11 +844,7 @@ def main(argv: list[str]) -> int:
                 min_chunk_s=float(min_chunk),
                 long_run_s=float(long_run or own_long_run),
                 revise=revise in ("on", "whole") and not args.no_commit,
-                reviser=CommandTail.for_pipeline(
-                    RecallingTranscriber.for_pipeline(engine, pipeline), pipeline
-                )
-                if revise == "on"
-                else None,
+                reviser=dictation_transcriber(engine, pipeline) if revise == "on" else None,
             )
             rep = replays[(w, pause, cut, revise)]
             t0 = time.monotonic()

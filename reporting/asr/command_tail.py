@@ -27,7 +27,7 @@ import numpy as np
 
 from reporting.asr.types import SAMPLE_RATE, Segment, Transcriber, Transcript, Word, Wrapping
 
-__all__ = ["CommandTail"]
+__all__ = ["CommandTail", "dictation_transcriber"]
 
 #: a sentence of more words than this is dictated text, not a misheard command
 MAX_WORDS = 4
@@ -45,12 +45,26 @@ DOUBT = 0.6
 #: were heard again at -0.03 to -0.61
 MIN_LOGPROB = -0.7
 _SENTENCE_END = re.compile(r"[.!?]$")
+_BETWEEN_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def dictation_transcriber(transcriber: Transcriber, pipeline: Any) -> Transcriber:
+    """``transcriber`` set up as dictation hears: each utterance decoded a second time
+    recalling ``pipeline``'s phrasebook when it has any sentences
+    (:class:`~reporting.asr.recall.RecallingTranscriber`), then its short sentences listened
+    to for a voice command (:class:`CommandTail`, when the vocabulary has a command prompt).
+    ``reporting dictate``, ``reporting transcribe`` and the TUI's revisions all use it."""
+    from reporting.asr.recall import RecallingTranscriber
+
+    if len(pipeline.phrases):
+        transcriber = RecallingTranscriber.for_pipeline(transcriber, pipeline)
+    return CommandTail.for_pipeline(transcriber, pipeline)
 
 
 def _split_last(text: str, words: int) -> tuple[str, str] | None:
     """``text`` as (all but its last sentence, its last sentence of ``words`` words), or None
     when they do not agree."""
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    sentences = _BETWEEN_SENTENCES.split(text.strip())
     if len(sentences[-1].split()) != words:
         return None
     return " ".join(sentences[:-1]), sentences[-1]
@@ -119,7 +133,7 @@ class CommandTail(Wrapping):
     def reconsider(
         self, audio: np.ndarray, final: Transcript, *, prompt: str | None = None, whole: bool = True
     ) -> Transcript:
-        """A live final heard again, listened to for a command at its end: the wrapped
+        """A live final heard again, listened to for commands in its short sentences: the wrapped
         transcriber's second hearing (:meth:`RecallingTranscriber.reconsider`), else ``final``
         itself when it was one decode of all of ``audio`` (``whole``), else a decode of all
         of it."""
@@ -140,7 +154,7 @@ class CommandTail(Wrapping):
         if not words or heard.is_empty:
             return heard
         spans = _sentence_spans(words)
-        texts = re.split(r"(?<=[.!?])\s+", heard.text.strip())
+        texts = _BETWEEN_SENTENCES.split(heard.text.strip())
         head = ""
         if len(texts) != len(spans):  # the text and its words disagree: the last one only
             split = _split_last(heard.text, spans[-1][1] - spans[-1][0])

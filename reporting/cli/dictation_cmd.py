@@ -36,9 +36,8 @@ def _pipeline(
     decodes each utterance twice, recalling report sentences, unless recall is off, and
     listens once more for a voice command in its short sentences."""
     from reporting.asr import FormatOptions, build_pipeline
-    from reporting.asr.command_tail import CommandTail
+    from reporting.asr.command_tail import dictation_transcriber
     from reporting.asr.phrases import phrasebook_for
-    from reporting.asr.recall import RecallingTranscriber
 
     spec = None
     if template:
@@ -53,9 +52,7 @@ def _pipeline(
         format_options=FormatOptions(capitalize_sides=sides),
         phrases=phrases,
     )
-    if len(phrases):
-        transcriber = RecallingTranscriber.for_pipeline(transcriber, pipeline)
-    return spec, pipeline, CommandTail.for_pipeline(transcriber, pipeline)
+    return spec, pipeline, dictation_transcriber(transcriber, pipeline)
 
 
 def _model_options(func: Any) -> Any:

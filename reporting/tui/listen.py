@@ -288,16 +288,9 @@ class DictationController:
         import dataclasses
 
         book = optional("reporting.asr.phrases", "phrasebook_for")(pipeline.template)
-        if len(book):
-            recalling = dataclasses.replace(pipeline, phrases=book)
-            transcriber = optional("reporting.asr.recall", "RecallingTranscriber").for_pipeline(
-                transcriber, recalling
-            )
-        elif not pipeline.vocabulary.command_prompt:
-            return None
-        return optional("reporting.asr.command_tail", "CommandTail").for_pipeline(
-            transcriber, pipeline
-        )
+        hearing = optional("reporting.asr.command_tail", "dictation_transcriber")
+        reviser = hearing(transcriber, dataclasses.replace(pipeline, phrases=book))
+        return None if reviser is transcriber else reviser
 
     def _post_events(self, events: list[Any]) -> None:
         for event in events:
