@@ -450,7 +450,7 @@ class ReportScreen(Screen[None]):
         except ReportingError as exc:
             self.notify(str(exc), title=exc.title, severity="error")
             return
-        commands = [a.replace("_", " ") for a in result.actions if a != "dictate"]
+        commands = _commands_done(result)
         self.query_one(TranscriptView).add(Line(result.text, result.flagged, ", ".join(commands)))
         self._audit_voice("dictated", result, commands=commands)
         self.set_draft(result.report, sync=True)
@@ -480,7 +480,7 @@ class ReportScreen(Screen[None]):
             return
         area = editor.text_area(result.section) if result.field is None else None
         at_end = area is not None and area.cursor_location == area.document.end
-        commands = [a.replace("_", " ") for a in result.actions if a != "dictate"]
+        commands = _commands_done(result)
         line = Line(result.text, result.flagged, ", ".join(commands))
         self.query_one(TranscriptView).replace_last(line)
         self._audit_voice("revised", result, commands=commands)
@@ -654,3 +654,8 @@ class ReportScreen(Screen[None]):
     @on(ExportFailed)
     def _export_failed(self, message: ExportFailed) -> None:
         self.signoff.export_failed(message)
+
+
+def _commands_done(result: Any) -> list[str]:
+    """The voice commands an applied utterance carried out, as said ("next field")."""
+    return [a.replace("_", " ") for a in result.actions if a != "dictate"]
