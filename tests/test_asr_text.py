@@ -490,10 +490,13 @@ def test_command_phrases_inside_sentences_are_text(
     if not (set(before) - g.fillers) or not (set(after) - g.fillers):
         return
     sentence = " ".join([*before, phrase, *after]) + "."
-    if any(abs(len(normalise(sentence)) - len(p)) <= g.command_length_slack for p in _PHRASES):
+    spoken = " ".join(w for w in normalise(sentence).split() if w not in g.fillers)
+    if any(abs(len(spoken) - len(p)) <= g.command_length_slack for p in _PHRASES):
         return  # "A previous field." as a whole sounds like a command (``sounds_like``)
     if len(phrase.split()) > 1 and any(phrase in g.phrases[a] for a in g.anywhere):
         return  # "scratch that" is never text (``anywhere``): the next test
+    if _ends_like_a_command(g, [*phrase.split(), *after]):
+        return  # "... lungs next" + "field": the sentence ends with a command (later test)
     parts = split_commands(g, sentence)
     assert [p.command for p in parts] == [None]
     assert parts[0].text == sentence
@@ -511,6 +514,8 @@ def test_a_command_after_a_spoken_sentence_end_fires(
     g = load_grammar()
     if not (set(before) - g.fillers) or phrase in g.phrases.get("go_to", ()):
         return
+    if g.parse(" ".join(before)) is not None:
+        return  # "Left field." alone sounds like "last field": a command itself
     said = " ".join([*before, end, phrase]) + "."
     parts = split_commands(g, said)
     noun = end == "period" and before[-1] in ("the", "a")  # "the period": a noun, not a stop
@@ -544,6 +549,29 @@ def test_a_command_after_a_spoken_sentence_end_fires(
 def test_a_command_that_is_never_text_fires_inside_a_sentence(said: str, parts: list[str]) -> None:
     got = split_commands(load_grammar(), said, targets=_CHEST_TARGETS)
     assert [p.command.action if p.command else p.text for p in got] == parts
+
+
+def _ends_like_a_command(g: Grammar, words: list[str]) -> bool:
+    """Whether ``words`` end with a phrase that fires at the end of a sentence, said right or,
+    for three words or more, sounding like one ("delete last sentence a" ~ "delete the last
+    sentence")."""
+    from rapidfuzz import fuzz
+
+    while words and words[-1] in g.fillers:  # "... next field and": fillers end no sentence
+        words = words[:-1]
+    for phrase in _PHRASES:
+        n = len(phrase.split())
+        if not _trails(g, phrase) or len(words) < n:
+            continue
+        tail = " ".join(words[-n:])
+        alike = (
+            n >= 3
+            and abs(len(tail) - len(phrase)) <= g.command_length_slack
+            and fuzz.ratio(tail, phrase) >= g.command_end_score
+        )
+        if tail == phrase or alike:
+            return True
+    return False
 
 
 def _trails(g: Grammar, phrase: str) -> bool:
