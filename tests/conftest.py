@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples in every run (Hypothesis's "ci" profile: derandomized,
+# no example database), so `make test` here fails exactly when CI does.
+# HYPOTHESIS_PROFILE=explore draws new examples each run, to look for new failures.
+settings.register_profile("explore", derandomize=False, print_blob=True, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
