@@ -73,6 +73,70 @@ def test_a_short_sentence_inside_an_utterance_is_heard_again_too(pipeline) -> No
     ]  # fmt: skip
 
 
+def _clause_heard_again(heard: Transcript, command: str, start: float, end: float | None):
+    """``heard`` through a CommandTail whose second hearing is ``command`` for the audio from
+    ``start`` to ``end`` seconds (None: the end of 3 s of audio) and text otherwise."""
+    size = int(((3.0 if end is None else end) - start) * SECOND)
+    listener = FakeTranscriber(
+        respond=lambda audio: command if abs(audio.size - size) <= 1 else "Something else."
+    )
+    tail = CommandTail.for_pipeline(FakeTranscriber([heard]), build_pipeline())
+    tail.listener = listener  # type: ignore[union-attr]
+    return tail.transcribe(np.full(3 * SECOND, 0.1, np.float32)), listener
+
+
+def test_a_doubtful_clause_at_the_end_of_a_sentence_heard_again_as_a_command() -> None:
+    # "crash heart" (from 1.2 s) after a comma in one sentence of text: heard again from 1.1 s
+    heard = transcript_from_text(
+        "Moderate right pleural effusion, crash heart.", probabilities={"crash": 0.2, "heart": 0.4}
+    )
+    got, listener = _clause_heard_again(heard, "Scratch that.", 1.1, None)
+    assert got.text == "Moderate right pleural effusion, Scratch that."
+    assert len(listener.calls) == 1
+    assert [w.word for w in got.words][-2:] == ["Scratch", "that."]
+    assert [s.text for s in got.segments] == [
+        "Moderate right pleural effusion,", "Scratch that."
+    ]  # fmt: skip
+    assert got.info["commands_heard_again"] == 1
+
+
+def test_a_doubtful_clause_at_the_start_of_a_sentence_heard_again_as_a_command() -> None:
+    # "Delta history," (0-0.6 s) before "cough and fever.": heard again up to "cough"
+    heard = transcript_from_text(
+        "Delta history, cough and fever.", probabilities={"delta": 0.3, "history": 0.5}
+    )
+    got, _ = _clause_heard_again(heard, "Go to history.", 0.0, 0.6)
+    assert got.text == "Go to history, cough and fever."
+    assert [w.word for w in got.words] == ["Go", "to", "history.", "cough", "and", "fever."]
+
+
+@pytest.mark.parametrize(
+    ("heard", "probabilities", "again", "listens"),
+    [
+        # the recogniser was sure of the clause: not heard again
+        ("Heart size is normal, no effusion.", {}, "Undo.", 0),
+        # heard again, but as text
+        ("Heart size is normal, no effusion.", {"no": 0.3, "effusion": 0.3}, "Next effusion.", 1),
+        # a command that cannot start a sentence of text would be typed as text: kept
+        ("Nest field, small effusion at the base.", {"nest": 0.2, "field": 0.3}, "Next field.", 1),
+        # a clause longer than a command
+        ("Heart size is normal, small effusion at the left base.", {"small": 0.2}, "Undo.", 0),
+    ],
+)
+def test_a_clause_that_is_not_a_misheard_command_is_kept(
+    heard: str, probabilities: dict[str, float], again: str, listens: int
+) -> None:
+    listener = FakeTranscriber(respond=lambda audio: again)
+    tail = CommandTail.for_pipeline(
+        FakeTranscriber([transcript_from_text(heard, probabilities=probabilities)]),
+        build_pipeline(),
+    )
+    tail.listener = listener  # type: ignore[union-attr]
+    got = tail.transcribe(np.full(4 * SECOND, 0.1, np.float32))
+    assert got.text == heard
+    assert len(listener.calls) == listens
+
+
 @pytest.mark.parametrize(
     ("heard", "again", "listens"),
     [

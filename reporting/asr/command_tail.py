@@ -7,7 +7,10 @@ not a command (and, before the last, its words were doubtful: :data:`DOUBT`),
 :class:`CommandTail` decodes its audio (from its first word to the next sentence's) again with
 the voice commands as the whole prompt; when that hearing is nothing
 but commands, and the decoder was sure enough of it (:data:`MIN_LOGPROB`), it takes the
-sentence's place.  A sentence of dictated text decoded so comes
+sentence's place.  In a longer sentence, a short clause set off by a comma at its end or its
+start whose words were doubtful is heard again the same way ("Moderate effusion, crash
+heart." -> "Moderate effusion, scratch that."; "Delta history, cough and fever." -> "Go to
+history, cough and fever."), and taken when the sentence then holds a command.  A sentence of dictated text decoded so comes
 out as other text ("Stable chest" as "Table cap."), which is not a command, and is kept as
 first heard.  It costs one short decode per such sentence.
 
@@ -147,9 +150,9 @@ class CommandTail(Wrapping):
         return self.listen(audio, heard)
 
     def listen(self, audio: np.ndarray, heard: Transcript) -> Transcript:
-        """``heard`` with each short sentence that is not a command replaced by the commands
-        a second hearing of its audio with the command prompt found there; ``heard`` when
-        there are none."""
+        """``heard`` with each short sentence that is not a command, or the short first or
+        last clause of a longer one, replaced by the commands a second hearing of its audio
+        with the command prompt found there; ``heard`` when there are none."""
         words = heard.words
         if not words or heard.is_empty:
             return heard
@@ -163,36 +166,69 @@ class CommandTail(Wrapping):
             head, texts, spans = split[0], [split[1]], spans[-1:]
         said: list[str] = []
         out: list[Word] = list(words[: spans[0][0]])
-        heard_again: dict[int, Transcript] = {}
+        heard_again: dict[tuple[int, int], Transcript] = {}
         for (a, b), text in zip(spans, texts, strict=True):
-            again = None
-            doubtful = b == len(words) or _mean_probability(words[a:b]) < self.doubt
-            if b - a <= self.max_words and doubtful and not self.holds_command(text):
-                until = words[b].start if b < len(words) else None
-                again = self._again(audio, words[a].start - LEAD_S, until)
-            if again is None:
+            found = None if self.holds_command(text) else self._sentence(audio, words, a, b, text)
+            if found is None:
                 said.append(text)
                 out.extend(words[a:b])
-            else:
-                heard_again[a] = again
-                said.append(again.text.strip())
-                out.extend(again.words)
+                continue
+            (c, d), again, text = found
+            heard_again[c, d] = again
+            said.append(text)
+            out.extend([*words[a:c], *again.words, *words[d:b]])
         if not heard_again:
             return heard
         return dataclasses.replace(
             heard,
             text=" ".join([head, *said]).strip(),
             words=tuple(out),
-            segments=_segments(heard, spans, heard_again),
+            segments=_segments(heard, heard_again),
             info={**heard.info, "commands_heard_again": len(heard_again)},
         )
 
-    def _again(self, audio: np.ndarray, start: float, end: float | None) -> Transcript | None:
-        """The audio from ``start`` to ``end`` (seconds; None: the end) heard again with the
-        command prompt, its words timed from the start of ``audio``, when it is nothing but
-        commands; else None."""
-        start = max(0.0, start)
-        first, last = int(start * SAMPLE_RATE), (None if end is None else int(end * SAMPLE_RATE))
+    def _sentence(
+        self, audio: np.ndarray, words: tuple[Word, ...], a: int, b: int, text: str
+    ) -> tuple[tuple[int, int], Transcript, str] | None:
+        """The words ``a``..``b`` of a sentence (``text``) that are a command when heard
+        again, that hearing, and the sentence's new text; None when there are none.  A short
+        sentence is heard again whole when it is the last or its words were doubtful; in a
+        longer one, a short clause set off by a comma at its end or its start when its words
+        were doubtful ("moderate effusion, crash heart."; "Delta history, cough and fever.")."""
+        last = b == len(words)
+        if b - a <= self.max_words:
+            if not last and _mean_probability(words[a:b]) >= self.doubt:
+                return None
+            again = self._again(audio, words, a, b)
+            return None if again is None else ((a, b), again, again.text.strip())
+        commas = [i + 1 for i in range(a, b - 1) if words[i].word.strip().endswith(",")]
+        pieces = text.split(",")
+        if not commas or len(pieces) != len(commas) + 1:
+            return None
+        for c, d in ((commas[-1], b), (a, commas[0])):  # the end first: commands end sentences
+            if d - c > self.max_words or _mean_probability(words[c:d]) >= self.doubt:
+                continue
+            again = self._again(audio, words, c, d)
+            if again is None:
+                continue
+            command = again.text.strip()
+            if d == b:
+                new = ",".join(pieces[:-1]) + ", " + command
+            else:
+                new = command.rstrip(".!?") + "," + ",".join(pieces[1:])
+            if self.holds_command(new):
+                return (c, d), again, new
+        return None
+
+    def _again(
+        self, audio: np.ndarray, words: tuple[Word, ...], a: int, b: int
+    ) -> Transcript | None:
+        """The audio of ``words[a:b]`` (from a little before the first to the start of the
+        word after them, or the end) heard again with the command prompt, its words timed from
+        the start of ``audio``, when it is nothing but commands; else None."""
+        start = max(0.0, words[a].start - LEAD_S)
+        first = int(start * SAMPLE_RATE)
+        last = int(words[b].start * SAMPLE_RATE) if b < len(words) else None
         if first >= len(audio) or (last is not None and last - first < SAMPLE_RATE // 10):
             return None
         again = self.listener.transcribe(audio[first:last], prompt=self.prompt)
@@ -225,12 +261,10 @@ def _sentence_spans(words: tuple[Word, ...]) -> list[tuple[int, int]]:
     return spans
 
 
-def _segments(
-    heard: Transcript, spans: list[tuple[int, int]], again: dict[int, Transcript]
-) -> tuple[Segment, ...]:
-    """``heard``'s segments without the words of the sentences heard again, and a segment
-    for each new hearing, in time order."""
-    gone = {i for a, b in spans if a in again for i in range(a, b)}
+def _segments(heard: Transcript, again: dict[tuple[int, int], Transcript]) -> tuple[Segment, ...]:
+    """``heard``'s segments without the words heard again (``again``: by word range), and a
+    segment for each new hearing, in time order."""
+    gone = {i for a, b in again for i in range(a, b)}
     out: list[Segment] = []
     used = 0
     for seg in heard.segments:  # the transcript's words are its segments' words, in order
