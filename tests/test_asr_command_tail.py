@@ -73,6 +73,20 @@ def test_a_short_sentence_inside_an_utterance_is_heard_again_too(pipeline) -> No
     ]  # fmt: skip
 
 
+def test_a_command_the_first_hearing_lost_after_a_short_sentence_is_added(pipeline) -> None:
+    # "The heart is normal. Undo.": the recall decode wrote only the sentence; heard again,
+    # the sentence comes back a little different, then the command
+    heard = transcript_from_text("The heart is normal.")
+    again = transcript_from_text("A heart is normal. Undo.")
+    tail, _ = listening(heard, again, pipeline)
+    got = tail.transcribe(np.full(2 * SECOND, 0.1, np.float32))
+    assert got.text == "The heart is normal. Undo."
+    assert [w.word for w in got.words] == ["The", "heart", "is", "normal.", "Undo."]
+    # the command's word keeps its time in the second hearing (of the audio from 0 s)
+    assert got.words[-1].start == pytest.approx(1.2)
+    assert [s.text for s in got.segments] == ["The heart is normal.", "Undo."]
+
+
 def _clause_heard_again(heard: Transcript, command: str, start: float, end: float | None):
     """``heard`` through a CommandTail whose second hearing is ``command`` for the audio from
     ``start`` to ``end`` seconds (None: the end of 3 s of audio) and text otherwise."""
@@ -141,7 +155,8 @@ def test_a_clause_that_is_not_a_misheard_command_is_kept(
     ("heard", "again", "listens"),
     [
         ("The lungs are clear. Stable chest.", "Table cap.", 1),  # heard again as text
-        ("Stable chest.", "Stable chest. Next field.", 1),  # not only commands
+        # the sentence and a command, but the sentence heard as other words
+        ("Stable chest.", "Table cap. Next field.", 1),
         ("The heart is normal in size. Scratch that.", "Scratch that.", 0),  # a command
         ("Moderate effusion next field.", "Next field.", 0),  # holds one already
         ("Small left pleural effusion at the base.", "Undo.", 0),  # too long for a command

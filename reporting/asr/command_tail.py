@@ -10,7 +10,10 @@ but commands, and the decoder was sure enough of it (:data:`MIN_LOGPROB`), it ta
 sentence's place.  In a longer sentence, a short clause set off by a comma at its end or its
 start whose words were doubtful is heard again the same way ("Moderate effusion, crash
 heart." -> "Moderate effusion, scratch that."; "Delta history, cough and fever." -> "Go to
-history, cough and fever."), and taken when the sentence then holds a command.  A sentence of dictated text decoded so comes
+history, cough and fever."), and taken when the sentence then holds a command.  When a
+short sentence comes back as itself and then commands ("A heart is normal. Undo." for "The
+heart is normal.": the utterance's second decode had lost "undo"), the commands are added
+after it (:data:`SAME_TEXT`).  A sentence of dictated text decoded so comes
 out as other text ("Stable chest" as "Table cap."), which is not a command, and is kept as
 first heard.  It costs one short decode per such sentence.
 
@@ -47,6 +50,9 @@ DOUBT = 0.6
 #: "Lung volumes are clear." at -0.80; the misheard commands of the command benchmark
 #: were heard again at -0.03 to -0.61
 MIN_LOGPROB = -0.7
+#: a second hearing that is the sentence and then commands gives the commands only when its
+#: sentence is at least this alike (0-100, letters) to the sentence first heard
+SAME_TEXT = 80
 _SENTENCE_END = re.compile(r"[.!?]$")
 _BETWEEN_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
@@ -191,7 +197,8 @@ class CommandTail(Wrapping):
         self, audio: np.ndarray, words: tuple[Word, ...], a: int, b: int, text: str
     ) -> tuple[tuple[int, int], Transcript, str] | None:
         """The words ``a``..``b`` of a sentence (``text``) that are a command when heard
-        again, that hearing, and the sentence's new text; None when there are none.  A short
+        again (an empty range after the sentence: commands it lost), that hearing, and the
+        sentence's new text; None when there are none.  A short
         sentence is heard again whole when it is the last or its words were doubtful; in a
         longer one, a short clause set off by a comma at its end or its start when its words
         were doubtful ("moderate effusion, crash heart."; "Delta history, cough and fever.")."""
@@ -200,7 +207,12 @@ class CommandTail(Wrapping):
             if not last and _mean_probability(words[a:b]) >= self.doubt:
                 return None
             again = self._again(audio, words, a, b)
-            return None if again is None else ((a, b), again, again.text.strip())
+            if again is None:
+                return None
+            if self.is_command(again.text):
+                return (a, b), again, again.text.strip()
+            after = self._commands_after(again, text)
+            return None if after is None else ((b, b), after, f"{text} {after.text}")
         commas = [i + 1 for i in range(a, b - 1) if words[i].word.strip().endswith(",")]
         pieces = text.split(",")
         if not commas or len(pieces) != len(commas) + 1:
@@ -209,7 +221,7 @@ class CommandTail(Wrapping):
             if d - c > self.max_words or _mean_probability(words[c:d]) >= self.doubt:
                 continue
             again = self._again(audio, words, c, d)
-            if again is None:
+            if again is None or not self.is_command(again.text):
                 continue
             command = again.text.strip()
             if d == b:
@@ -220,24 +232,54 @@ class CommandTail(Wrapping):
                 return (c, d), again, new
         return None
 
+    def _commands_after(self, again: Transcript, text: str) -> Transcript | None:
+        """The commands that end ``again``, a second hearing of the sentence ``text``, as a
+        transcript of their own, when what comes before them is that sentence heard alike
+        (:data:`SAME_TEXT`: "A heart is normal. Undo." for "The heart is normal.", where the
+        first hearing had lost the command); else None."""
+        spans = _sentence_spans(again.words)
+        said = _BETWEEN_SENTENCES.split(again.text.strip())
+        if len(spans) != len(said):
+            return None
+        for k in range(1, len(said)):
+            head, tail = " ".join(said[:k]), " ".join(said[k:])
+            if not self.is_command(tail):
+                continue
+            if self.holds_command(head) or _alike(head, text) < SAME_TEXT:
+                return None
+            kept = again.words[spans[k][0] :]
+            segment = Segment(tail, kept[0].start, kept[-1].end, kept)
+            return dataclasses.replace(again, text=tail, words=kept, segments=(segment,))
+        return None
+
     def _again(
         self, audio: np.ndarray, words: tuple[Word, ...], a: int, b: int
     ) -> Transcript | None:
         """The audio of ``words[a:b]`` (from a little before the first to the start of the
         word after them, or the end) heard again with the command prompt, its words timed from
-        the start of ``audio``, when it is nothing but commands; else None."""
+        the start of ``audio``; None when nothing was heard or the decoder was unsure of it."""
         start = max(0.0, words[a].start - LEAD_S)
         first = int(start * SAMPLE_RATE)
         last = int(words[b].start * SAMPLE_RATE) if b < len(words) else None
         if first >= len(audio) or (last is not None and last - first < SAMPLE_RATE // 10):
             return None
         again = self.listener.transcribe(audio[first:last], prompt=self.prompt)
-        if again.is_empty or not self.is_command(again.text) or _unsure(again):
+        if again.is_empty or _unsure(again):
             return None
         moved = tuple(
             dataclasses.replace(w, start=w.start + start, end=w.end + start) for w in again.words
         )
         return dataclasses.replace(again, words=moved)
+
+
+def _alike(a: str, b: str) -> float:
+    """How alike two texts' letters and digits are, 0-100, case and punctuation aside."""
+    from rapidfuzz import fuzz
+
+    def letters(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+    return float(fuzz.ratio(letters(a), letters(b)))
 
 
 def _unsure(heard: Transcript) -> bool:
