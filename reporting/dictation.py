@@ -772,6 +772,18 @@ class Recognised:
             for w in self.transcript.words
         )
 
+    @property
+    def unheard(self) -> bool:
+        """Whether the VAD took this for speech but the recogniser heard no words in it."""
+        return self.transcript.is_empty
+
+    def unheard_notice(self, name: str) -> str:
+        """What to tell the user of an :attr:`unheard` utterance of recording ``name``."""
+        return (
+            f"{name}: {self.start:.1f}-{self.end:.1f} s sounded like speech but no words were "
+            "heard; if something was said there, say it again"
+        )
+
 
 def recognise(
     audio: np.ndarray | Any,
@@ -779,9 +791,13 @@ def recognise(
     *,
     prompt: str | None = None,
     segmenter: Any = None,
+    keep_unheard: bool = False,
 ) -> list[Recognised]:
     """Cut ``audio`` (an array or an AudioSource) into utterances with the VAD segmenter and
-    transcribe each; silence and noise give an empty list."""
+    transcribe each; silence and noise give an empty list.  An utterance the VAD took for
+    speech but the recogniser heard no words in is left out, or, with ``keep_unheard``, kept
+    with its empty transcript (:attr:`Recognised.unheard`), so that the user can be told
+    that something there may have been said and lost."""
     import time
 
     from reporting.audio import ArraySource, UtteranceSegmenter
@@ -793,6 +809,6 @@ def recognise(
         started = time.perf_counter()
         transcript = transcriber.transcribe(utt.audio, prompt=prompt)
         elapsed = time.perf_counter() - started
-        if not transcript.is_empty:
+        if keep_unheard or not transcript.is_empty:
             out.append(Recognised(utt.start, utt.end, transcript, utt.audio, elapsed))
     return out

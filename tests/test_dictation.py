@@ -374,3 +374,18 @@ def test_recovery_loses_at_most_the_utterance_in_flight(
     journal.write_bytes(torn)
     assert DictationSession.recover(journal).draft.text == drafts[-2]
     os.remove(journal)
+
+
+def test_speech_the_recogniser_hears_no_words_in_can_be_kept_to_tell_the_user() -> None:
+    from reporting.audio import load_audio
+    from reporting.dictation import recognise
+
+    speech = load_audio(Path(__file__).resolve().parent.parent / "examples/audio/spine.flac")
+    deaf = FakeTranscriber([])  # hears no words in anything
+    assert recognise(speech, deaf) == []
+    (kept,) = recognise(speech, deaf, keep_unheard=True)
+    assert kept.unheard and kept.end > kept.start
+    notice = kept.unheard_notice("spine.flac")
+    assert notice.startswith(f"spine.flac: {kept.start:.1f}-{kept.end:.1f} s") and "again" in notice
+    heard = recognise(speech, FakeTranscriber(["Disc protrusion."]), keep_unheard=True)
+    assert [p.unheard for p in heard] == [False]

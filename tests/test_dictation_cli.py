@@ -135,3 +135,18 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     for command in ("transcribe", "dictate", "devices"):
         assert main([command, "--help"]) == 0
         assert "Usage:" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_speech_with_no_words_heard_is_reported_not_lost_silently(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    clip = str(EXAMPLES / "no_words.flac")  # "Undo." that Whisper base hears nothing in
+    assert main(["transcribe", clip, "--template", "chest_xr"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == ""
+    assert re.search(r"no_words\.flac: 0\.\d-\d\.\d s sounded like speech but no words", err)
+    report = tmp_path / "r.json"
+    assert main(["dictate", clip, "--template", "chest_xr", "--out", str(report)]) == 0
+    assert "say it again" in capsys.readouterr().err
+    assert report.is_file()

@@ -82,3 +82,20 @@ async def test_a_revision_carries_the_command_the_pieces_missed(tmp_path: Path) 
         screen._heard(Heard(transcript_from_text("No pneumothorax."), index=2))
         await pilot.pause()
         assert "No pneumothorax." in screen.draft.section("findings").text
+
+
+@run_async
+async def test_speech_with_no_words_heard_is_said_on_the_transcript_line(tmp_path: Path) -> None:
+    app = make_app(tmp_path, transcriber=FakeTranscriber([]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_for_dictation(pilot)
+        before = screen.draft.text
+        # the VAD took 1.4 s for speech, the recogniser heard no words in it
+        screen._heard(Heard(transcript_from_text(""), np.full(22400, 0.1, np.float32), index=0))
+        await pilot.pause()
+        view = screen.query_one(TranscriptView)
+        assert view.heard[-1].note and "say it again" in view.render()
+        assert screen.draft.text == before
+        # a final without audio (nothing the VAD heard) says nothing
+        screen._heard(Heard(transcript_from_text(""), index=1))
+        assert len(view.heard) == 1

@@ -37,6 +37,9 @@ say normal_first en+m3 165 "No acute cardiopulmonary disease. The heart size is 
 # a command at the end of an utterance, which the report-primed decoder writes as report
 # words ("Delete left hemidiaphragm period."): heard again with the command prompt
 say command_at_end en-us 165 "Small left pleural effusion. Delete last sentence."
+# "Undo." in a voice the decoder hears no words in (the VAD does hear speech): the CLI and
+# the TUI say so rather than lose it silently
+say no_words en+f2 160 "Undo."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

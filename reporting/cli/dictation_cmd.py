@@ -132,7 +132,11 @@ def transcribe(
             click.echo(f"reporting: {exc.one_line()}", err=True)
             failed += 1
             continue
-        pieces = recognise(samples, transcriber, prompt=pipeline.prompt)
+        pieces = recognise(samples, transcriber, prompt=pipeline.prompt, keep_unheard=True)
+        for piece in pieces:
+            if piece.unheard:
+                click.echo(f"reporting: {piece.unheard_notice(str(path))}", err=True)
+        pieces = [piece for piece in pieces if not piece.unheard]
         texts = [pipeline.process(r.transcript.text, r.transcript.words).text for r in pieces]
         text = _join_texts(texts)
         if not as_json:
@@ -244,8 +248,12 @@ def dictate(
     sources: list[Any] = [load_audio(p) for p in audio]
     if device is not None:
         sources.append(_timed_microphone(device, seconds))
-    for source in sources:
-        for piece in recognise(source, transcriber, prompt=pipeline.prompt):
+    names = [str(p) for p in audio] + (["the microphone"] if device is not None else [])
+    for name, source in zip(names, sources, strict=True):
+        for piece in recognise(source, transcriber, prompt=pipeline.prompt, keep_unheard=True):
+            if piece.unheard:
+                click.echo(f"reporting: {piece.unheard_notice(name)}", err=True)
+                continue
             session.apply(
                 Utterance(piece.transcript.text, piece.words, piece.audio, piece.start, piece.end)
             )

@@ -51,6 +51,8 @@ __all__ = ["ReportScreen", "fallback_draft"]
 
 log = logging.getLogger(__name__)
 
+#: the transcript line of an utterance the VAD took for speech but no words were heard in
+UNHEARD = "That sounded like speech, but no words were heard: if you said something, say it again"
 _FALLBACK_SECTIONS = ("examination", "history", "technique", "comparison", "findings", "impression")
 
 
@@ -443,7 +445,10 @@ class ReportScreen(Screen[None]):
         if self.dictation is None or self.draft is None or self.read_only:
             return
         if not str(getattr(message.transcript, "text", "")).strip():
-            self.query_one(TranscriptView).partial = ""
+            view = self.query_one(TranscriptView)
+            view.partial = ""
+            if message.audio is not None and len(message.audio):  # the VAD heard speech
+                view.add(Line("", note=UNHEARD))
             return
         try:
             result = self.dictation.apply(message, self.draft)

@@ -18,6 +18,7 @@ class Line:
     text: str
     flagged: tuple[str, ...] = ()
     command: str = ""
+    note: str = ""  # said of the utterance instead of its text ("no words were heard")
 
 
 class TranscriptView(Widget):
@@ -49,6 +50,8 @@ class TranscriptView(Widget):
             self.add(line)
 
     def _line(self, line: Line) -> str:
+        if line.note:
+            return f"[i $warning]⚠ {escape(line.note)}[/]"
         if line.command and not line.text:
             return f"[dim]⟫ {escape(line.command)}[/dim]"
         text = escape(line.text)
