@@ -158,7 +158,8 @@ class CommandTail(Wrapping):
     def listen(self, audio: np.ndarray, heard: Transcript) -> Transcript:
         """``heard`` with each short sentence that is not a command, or the short first or
         last clause of a longer one, replaced by the commands a second hearing of its audio
-        with the command prompt found there; ``heard`` when there are none."""
+        with the command prompt found there (a short sentence heard again as itself and then
+        commands keeps its words, and the commands follow it); ``heard`` when there are none."""
         words = heard.words
         if not words or heard.is_empty:
             return heard
