@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from reporting.asr.commands import letter_ratio, load_grammar, normalise, split_commands
 from reporting.asr.types import SAMPLE_RATE, Segment, Transcriber, Transcript, Word, Wrapping
 
 __all__ = ["CommandTail", "dictation_transcriber"]
@@ -116,8 +117,6 @@ class CommandTail(Wrapping):
     ) -> Transcriber:
         """Listening with ``pipeline``'s command prompt and ``grammar`` (default: the bundled
         voice commands); ``transcriber`` itself when the vocabulary has no command prompt."""
-        from reporting.asr.commands import load_grammar, split_commands
-
         prompt = pipeline.vocabulary.command_prompt
         if not prompt:
             return transcriber
@@ -175,7 +174,7 @@ class CommandTail(Wrapping):
         out: list[Word] = list(words[: spans[0][0]])
         heard_again: dict[tuple[int, int], Transcript] = {}
         for (a, b), text in zip(spans, texts, strict=True):
-            found = None if self.holds_command(text) else self._sentence(audio, words, a, b, text)
+            found = self._sentence(audio, words, a, b, text)
             if found is None:
                 said.append(text)
                 out.extend(words[a:b])
@@ -207,6 +206,8 @@ class CommandTail(Wrapping):
         if b - a <= self.max_words:
             if not last and _mean_probability(words[a:b]) >= self.doubt:
                 return None
+            if self.holds_command(text):
+                return None
             again = self._again(audio, words, a, b)
             if again is None:
                 return None
@@ -218,9 +219,14 @@ class CommandTail(Wrapping):
         pieces = text.split(",")
         if not commas or len(pieces) != len(commas) + 1:
             return None
-        for c, d in ((commas[-1], b), (a, commas[0])):  # the end first: commands end sentences
-            if d - c > self.max_words or _mean_probability(words[c:d]) >= self.doubt:
-                continue
+        clauses = [  # the end first: commands end sentences
+            (c, d)
+            for c, d in ((commas[-1], b), (a, commas[0]))
+            if d - c <= self.max_words and _mean_probability(words[c:d]) < self.doubt
+        ]
+        if not clauses or self.holds_command(text):
+            return None
+        for c, d in clauses:
             again = self._again(audio, words, c, d)
             if again is None or not self.is_command(again.text):
                 continue
@@ -246,7 +252,10 @@ class CommandTail(Wrapping):
             head, tail = " ".join(said[:k]), " ".join(said[k:])
             if not self.is_command(tail):
                 continue
-            if self.holds_command(head) or _alike(head, text) < SAME_TEXT:
+            if (
+                self.holds_command(head)
+                or letter_ratio(normalise(head), normalise(text)) < SAME_TEXT
+            ):
                 return None
             kept = again.words[spans[k][0] :]
             segment = Segment(tail, kept[0].start, kept[-1].end, kept)
@@ -271,16 +280,6 @@ class CommandTail(Wrapping):
             dataclasses.replace(w, start=w.start + start, end=w.end + start) for w in again.words
         )
         return dataclasses.replace(again, words=moved)
-
-
-def _alike(a: str, b: str) -> float:
-    """How alike two texts' letters and digits are, 0-100, case and punctuation aside."""
-    from rapidfuzz import fuzz
-
-    def letters(text: str) -> str:
-        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-    return float(fuzz.ratio(letters(a), letters(b)))
 
 
 def _unsure(heard: Transcript) -> bool:

@@ -18,7 +18,17 @@ from reporting.asr.formatting import spoken_sentence_ends
 from reporting.errors import LexiconError
 from reporting.lexicons import check_keys, expect_bool, expect_int, expect_str_list, load_lexicon
 
-__all__ = ["Action", "Command", "Grammar", "Part", "load_grammar", "split_commands", "ACTIONS"]
+__all__ = [
+    "Action",
+    "Command",
+    "Grammar",
+    "Part",
+    "load_grammar",
+    "split_commands",
+    "ACTIONS",
+    "normalise",
+    "letter_ratio",
+]
 
 Action = Literal[
     "next_field",
@@ -122,7 +132,7 @@ class Grammar:
         rest = _drop_the(rest)
         best: dict[str, float] = {}
         for name, target in [*self.section_words.items(), *((t, t) for t in targets)]:
-            score = _ratio(rest, name)
+            score = letter_ratio(rest, name)
             best[target] = max(score, best.get(target, 0.0))
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
         minimum = self.target_strict_score if strict else self.target_min_score
@@ -194,7 +204,7 @@ class Grammar:
             for phrase in self.phrases.get(action, ()):
                 near = abs(len(phrase) - len(said)) <= self.command_length_slack
                 if len(phrase) >= self.command_min_length and near:
-                    best = max(best, (_ratio(said, phrase), action))
+                    best = max(best, (letter_ratio(said, phrase), action))
         return Command(best[1], None, said) if best[0] >= self.command_min_score else None
 
     def parse_leading(
@@ -266,7 +276,7 @@ class Grammar:
                     and n >= 3
                     and len(phrase) >= self.command_min_length
                     and abs(len(tail) - len(phrase)) <= self.command_length_slack
-                    and _ratio(tail, phrase) >= self.command_end_score
+                    and letter_ratio(tail, phrase) >= self.command_end_score
                 )
                 if tail == phrase or alike:
                     found = found or (Command(action, None, tail), len(said) - n)
@@ -349,7 +359,7 @@ def _comma_before(sentence: str, offset: int) -> bool:
     return sentence[:offset].rstrip().endswith(",")
 
 
-def _ratio(a: str, b: str) -> float:
+def letter_ratio(a: str, b: str) -> float:
     """How alike two strings' letters are, 0-100."""
     from rapidfuzz import fuzz
 
