@@ -356,16 +356,24 @@ class DictationSession:
                 "number": "the number",
                 "unit": "the unit",
             }.get(reason, "this word")
-            why = (
-                "it is neither an English word nor a radiology term"
-                if reason == "made_up"
-                else f"the recogniser was only {prob:.0%} sure"
-            )
+            if reason == "joined_list":
+                message = (
+                    f"please confirm that '{word}' is negated too: the recogniser heard a full "
+                    "stop after the 'No ...' before it, a pause in a spoken list, so the list "
+                    "was joined back to it"
+                )
+            else:
+                why = (
+                    "it is neither an English word nor a radiology term"
+                    if reason == "made_up"
+                    else f"the recogniser was only {prob:.0%} sure"
+                )
+                message = f"please confirm {what} '{word}': {why}"
             out.append(
                 Issue(
                     code=LOW_CONFIDENCE,
                     severity=Severity.WARNING,
-                    message=f"please confirm {what} '{word}': {why}",
+                    message=message,
                     start=a,
                     end=b,
                     section=stop.section,

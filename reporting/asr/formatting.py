@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["FormatOptions", "format_text", "words_to_number"]
+__all__ = ["FormatOptions", "format_text", "has_spoken_punctuation", "words_to_number"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +211,11 @@ def spoken_sentence_ends(text: str) -> list[tuple[int, int]]:
     return [
         (m.start("w"), m.end()) for m, word in _punctuation_words(text) if word in _ENDS_SENTENCE
     ]
+
+
+def has_spoken_punctuation(text: str) -> bool:
+    """Whether ``text`` holds a spoken punctuation word: its speaker punctuates aloud."""
+    return next(_punctuation_words(text), None) is not None
 
 
 def _spoken_punctuation(text: str) -> str:

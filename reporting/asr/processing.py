@@ -14,7 +14,13 @@ from functools import cached_property
 from typing import Any
 
 from reporting.asr.correction import Correction, Corrector, load_corrector
-from reporting.asr.formatting import FormatOptions, format_text, words_to_number
+from reporting.asr.formatting import (
+    FormatOptions,
+    format_text,
+    has_spoken_punctuation,
+    words_to_number,
+)
+from reporting.asr.lists import ListRules, join_negated_lists, load_list_rules
 from reporting.asr.phrases import Phrasebook, bundled_phrases, recall_prompt
 from reporting.asr.types import Transcript, Word
 from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
@@ -45,7 +51,9 @@ class Flag:
     end: int
     word: str
     probability: float
-    #: "low_probability" | "side" | "negation" | "number" | "unit" | "sensitive" | "made_up"
+    #: "low_probability" | "side" | "negation" | "number" | "unit" | "sensitive" | "made_up" |
+    #: "joined_list" (a list the recogniser cut at a pause after "No ...", joined back to it:
+    #: the span is the joined part, and ``probability`` is 1.0, as no one word is doubted)
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +74,10 @@ class Processed:
     raw: str
     corrections: tuple[Correction, ...] = ()
     flags: tuple[Flag, ...] = ()
+
+
+def _flag_start(flag: Flag) -> int:
+    return flag.start
 
 
 def _bare(word: str) -> str:
@@ -180,6 +192,8 @@ class TextPipeline:
     #: how alike (rapidfuzz ratio, 0-100, of the corrector's sound-alike keys) a heard word
     #: must be to a term the second decode wrote for the term to count as heard
     heard_score: float = 50.0
+    #: negated lists cut at a pause are joined back (None: never)
+    list_rules: ListRules | None = field(default_factory=load_list_rules)
 
     @property
     def prompt(self) -> str:
@@ -222,7 +236,14 @@ class TextPipeline:
     def process(self, text: str, words: Sequence[Word] = ()) -> Processed:
         corrected, corrections = self.corrector.correct(text)
         formatted = format_text(corrected, self.format_options)
-        return Processed(formatted, text, corrections, self._flags(formatted, words, corrections))
+        joined: tuple[tuple[int, int], ...] = ()
+        # a speaker who says "period" and "comma" placed every full stop: none is a pause
+        if self.list_rules is not None and not has_spoken_punctuation(corrected):
+            formatted, joined = join_negated_lists(formatted, self.list_rules)
+        flags = self._flags(formatted, words, corrections) + tuple(
+            Flag(a, b, formatted[a:b], 1.0, "joined_list") for a, b in joined
+        )
+        return Processed(formatted, text, corrections, tuple(sorted(flags, key=_flag_start)))
 
     def process_transcript(self, transcript: Transcript) -> Processed:
         return self.process(transcript.text, transcript.words)

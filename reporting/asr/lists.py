@@ -1,0 +1,170 @@
+"""Negated lists the recogniser cut at a pause, joined back together.
+
+A speaker pauses at the commas of a list, and Whisper sometimes writes such a pause as a full
+stop.  "No gross consolidation, atelectasis or infiltrate." then comes out as "No gross
+consolidation. Atelectasis or infiltrate.", and the last two findings read as present: the
+opposite of what was said.  :func:`join_negated_lists` puts the comma back when the sentence
+before names one finding after a negation ("No fractures.") and the fragment after it is a
+short verbless list ("Dislocations or bone destruction.").  The rules are data
+(``lexicons/asr_lists.json``); the join keeps the text's length, so spans found before it stay
+valid::
+
+    rules = load_list_rules()
+    text, joined = join_negated_lists("No fractures. Dislocations or bone destruction.", rules)
+    # "No fractures, dislocations or bone destruction.", ((14, 46),)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from reporting.errors import LexiconError
+from reporting.lexicons import expect_int, expect_str_list, load_lexicon
+
+__all__ = ["ListRules", "load_list_rules", "join_negated_lists"]
+
+#: a written full stop that ends a sentence: followed by space and a capital letter
+_STOP = re.compile(r"\.[ \t]+(?=[A-Z])")
+_END = re.compile(r"[.?!](?=\s)")
+_WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*")
+
+
+@dataclass(frozen=True)
+class ListRules:
+    """The validated contents of ``asr_lists.json`` (see its description)."""
+
+    lead_words: frozenset[str]
+    #: negation cues, each as a tuple of words, longest first
+    negation_starts: tuple[tuple[str, ...], ...]
+    general_words: frozenset[str]
+    list_words: frozenset[str]
+    clause_words: frozenset[str]
+    max_fragment_words: int
+
+    def negation_length(self, words: list[str]) -> int:
+        """How many of ``words`` (lower case) the longest negation cue at their start covers;
+        0 when none starts them."""
+        for cue in self.negation_starts:
+            if tuple(words[: len(cue)]) == cue:
+                return len(cue)
+        return 0
+
+
+@cache
+def load_list_rules(name: str | Path = "asr_lists.json") -> ListRules:
+    """The bundled rules (or the lexicon file ``name``), validated."""
+    lex = load_lexicon(
+        name,
+        required=(
+            "lead_words",
+            "negation_starts",
+            "general_words",
+            "list_words",
+            "clause_words",
+            "max_fragment_words",
+        ),
+    )
+    path = lex.path
+
+    def phrases(key: str) -> list[str]:
+        values = [" ".join(p.split()) for p in expect_str_list(path, key, lex[key])]
+        for i, value in enumerate(values):
+            if not value or value != value.lower():
+                raise LexiconError(f"{path}: {key}[{i}] must be a non-empty lower-case phrase")
+        if not values:
+            raise LexiconError(f"{path}: {key} must not be empty")
+        return values
+
+    def words(key: str) -> frozenset[str]:
+        values = phrases(key)
+        for i, value in enumerate(values):
+            if " " in value:
+                raise LexiconError(f"{path}: {key}[{i}] must be a single word")
+        return frozenset(values)
+
+    cues = sorted({tuple(p.split()) for p in phrases("negation_starts")}, key=len, reverse=True)
+    most = expect_int(path, "max_fragment_words", lex["max_fragment_words"], minimum=2)
+    return ListRules(
+        lead_words=words("lead_words"),
+        negation_starts=tuple(cues),
+        general_words=words("general_words"),
+        list_words=words("list_words"),
+        clause_words=words("clause_words"),
+        max_fragment_words=most,
+    )
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _one_negated_finding(sentence: str, rules: ListRules) -> bool:
+    """Whether ``sentence`` (its full stop left out) is a negation of one finding: "No
+    fractures", "Otherwise, no focal consolidation"."""
+    words = _words(sentence)
+    lead = 1 if words and words[0] in rules.lead_words else 0
+    cue = rules.negation_length(words[lead:])
+    item = words[lead + cue :]
+    if not cue or not item:
+        return False
+    # the comma after a lead word ("Otherwise, no ...") is not a list's
+    after_lead = sentence.split(",", 1)[1] if lead and "," in sentence else sentence
+    if "," in after_lead or ";" in sentence:
+        return False
+    banned = rules.list_words | rules.clause_words | rules.general_words | {"and"}
+    return not any(w in banned for w in item)
+
+
+def _bare_list(fragment: str, rules: ListRules) -> bool:
+    """Whether ``fragment`` (its full stop left out) is a short verbless list of findings:
+    "Atelectasis or infiltrate", "Large pleural effusion or pneumothorax"."""
+    words = _words(fragment)
+    if not 3 <= len(words) <= rules.max_fragment_words or re.search(r"[\d;:?!()/]", fragment):
+        return False
+    if rules.negation_length(words) or words[0] in ("not", "none", "neither"):
+        return False
+    return any(w in rules.list_words for w in words[1:-1]) and not any(
+        w in rules.clause_words for w in words
+    )
+
+
+def join_negated_lists(text: str, rules: ListRules) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """``text`` with each full stop that cut a negated list turned back into a comma (and the
+    list's first letter into lower case), and the (start, end) of each list part joined.  The
+    text keeps its length.  Only written full stops followed by a capital are looked at; a
+    line break ends a sentence for good."""
+    out = list(text)
+    joined: list[tuple[int, int]] = []
+    stops = list(_STOP.finditer(text))
+    for i, stop in enumerate(stops):
+        start = max(text.rfind("\n", 0, stop.start()), _sentence_start(text, stop.start())) + 1
+        begin = stop.end()
+        end = stops[i + 1].start() if i + 1 < len(stops) else len(text)
+        fragment = text[begin:end]
+        line = fragment.find("\n")
+        if line >= 0:
+            fragment = fragment[:line]
+        fragment = fragment.rstrip().removesuffix(".").rstrip()
+        if not fragment or not _one_negated_finding(text[start : stop.start()], rules):
+            continue
+        if not _bare_list(fragment, rules):
+            continue
+        first = _WORD.match(fragment)
+        if first is None:
+            continue
+        out[stop.start()] = ","
+        word = first.group(0)
+        if word[0].isupper() and (len(word) == 1 or not word[1:2].isupper()):
+            out[begin] = word[0].lower()
+        joined.append((begin, begin + len(fragment)))
+    return "".join(out), tuple(joined)
+
+
+def _sentence_start(text: str, stop: int) -> int:
+    """Index of the character before the sentence that ends at the full stop at ``stop``: the
+    previous sentence's full stop, question mark or exclamation mark (-1: the text's start)."""
+    ends = [m.start() for m in _END.finditer(text, 0, stop)]
+    return ends[-1] if ends else -1

@@ -1,0 +1,162 @@
+"""Negated lists the recogniser cut at a pause are joined back, and only those."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reporting.asr.fake import transcript_from_text
+from reporting.asr.lists import join_negated_lists, load_list_rules
+from reporting.asr.processing import build_pipeline
+from reporting.dictation import DictationSession, Utterance
+from reporting.errors import LexiconError
+from reporting.lexicons import lexicon_path
+from reporting.templating import load_template
+
+RULES = load_list_rules()
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return build_pipeline(spec=load_template("chest_xr"))
+
+
+# what Whisper wrote for lists that were said with commas (benchmark clips, flite voices)
+@pytest.mark.parametrize(
+    ("heard", "joined"),
+    [
+        (
+            "No gross consolidation. Atelectasis or infiltrate. No acute pulmonary process.",
+            "No gross consolidation, atelectasis or infiltrate. No acute pulmonary process.",
+        ),
+        (
+            "No fractures. Dislocations or bone destruction.",
+            "No fractures, dislocations or bone destruction.",
+        ),
+        (
+            "There is mild cardiomegaly. Otherwise, no focal consolidation. Large pleural "
+            "effusion or pneumothorax. Frontal and lateral views.",
+            "There is mild cardiomegaly. Otherwise, no focal consolidation, large pleural "
+            "effusion or pneumothorax. Frontal and lateral views.",
+        ),
+        (
+            "No pneumothorax. Effusion or consolidation",
+            "No pneumothorax, effusion or consolidation",
+        ),
+        (
+            "Without evidence of effusion. Pneumothorax or edema.",
+            "Without evidence of effusion, pneumothorax or edema.",
+        ),
+        ("No effusion. Pneumothorax nor edema.", "No effusion, pneumothorax nor edema."),
+        ("No effusion. CT or MRI.", "No effusion. CT or MRI."),
+    ],
+)
+def test_a_negated_list_cut_at_a_pause_is_joined(heard: str, joined: str) -> None:
+    text, spans = join_negated_lists(heard, RULES)
+    assert text == joined
+    assert len(text) == len(heard)
+    assert len(spans) == text.count(",") - heard.count(",")
+    for start, end in spans:  # each span is the joined part, from the new comma to its end
+        assert text[start - 2 : start] == ", " and text[end : end + 1] in ("", ".")
+
+
+# sentences as written in reports (Open-i) or as a radiologist would say them: never joined
+@pytest.mark.parametrize(
+    "written",
+    [
+        "No pneumothorax. Left costophrenic opacity may represent pleural or pericardial fat.",
+        "No pulmonary consolidation. Opacity left base compatible with atelectasis or scarring.",
+        "No pneumothorax, pleural effusion, or focal air space consolidation. Minimal scarring "
+        "or atelectasis left lung base.",
+        "No change. Atelectasis or scarring.",
+        "No acute abnormality. Atelectasis or scarring.",
+        "No pneumothorax. No pleural effusion or consolidation.",
+        "No pneumothorax. Atelectasis or scarring at the left base.",
+        "No mass. CT or MRI recommended.",
+        "No effusion.\nPneumothorax or consolidation.",
+        "No effusion is seen. Pneumothorax or consolidation.",
+        "Small effusion. Atelectasis or pneumonia.",
+        "No pneumothorax. Atelectasis and scarring.",
+        "No pneumothorax. Measures 3.2 or 4 cm.",
+    ],
+)
+def test_sentences_as_written_are_left_alone(written: str) -> None:
+    assert join_negated_lists(written, RULES) == (written, ())
+
+
+WORDS = [
+    "No",
+    "no",
+    "pneumothorax",
+    "effusion",
+    "or",
+    ".",
+    ",",
+    "A",
+    "Otherwise,",
+    "\n",
+    "is",
+    "CT",
+]
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=20))
+def test_a_join_only_turns_full_stops_into_commas(parts: list[str]) -> None:
+    text = " ".join(parts)
+    joined, spans = join_negated_lists(text, RULES)
+    assert len(joined) == len(text)
+    for before, after in zip(text, joined, strict=True):
+        assert before == after or (before, after) == (".", ",") or after == before.lower()
+    assert joined.count(",") - text.count(",") == len(spans)
+
+
+def test_the_pipeline_joins_flags_and_the_nlp_reads_the_list_as_negated(pipeline) -> None:
+    from reporting.nlp import analyze
+
+    heard = "Otherwise, no focal consolidation. Large pleural effusion or pneumothorax."
+    out = pipeline.process_transcript(transcript_from_text(heard, default=0.95))
+    assert out.text == "Otherwise, no focal consolidation, large pleural effusion or pneumothorax."
+    assert [(f.word, f.reason) for f in out.flags] == [
+        ("large pleural effusion or pneumothorax", "joined_list")
+    ]
+    negated = {m.concept: m.negated for m in analyze(out.text).mentions}
+    assert negated["pneumothorax"] and negated["pleural_effusion"]
+    before = {m.concept: m.negated for m in analyze(heard).mentions}
+    assert not before["pneumothorax"]  # what the radiologist would have signed without it
+
+
+def test_a_speaker_who_says_period_is_taken_at_their_word(pipeline) -> None:
+    said = "no focal consolidation period large pleural effusion or pneumothorax period"
+    out = pipeline.process(said)
+    assert out.text == "No focal consolidation. Large pleural effusion or pneumothorax."
+    assert out.flags == ()
+
+
+def test_the_session_asks_the_radiologist_to_confirm_the_join(pipeline) -> None:
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    heard = transcript_from_text("No fractures. Dislocations or bone destruction.", default=0.97)
+    session.apply(Utterance(heard.text, heard.words))
+    assert "No fractures, dislocations or bone destruction." in session.draft.text
+    (issue,) = session.issues
+    assert "'dislocations or bone destruction' is negated too" in issue.message
+    assert session.draft.text[issue.start : issue.end] == "dislocations or bone destruction"
+
+
+def test_the_rules_are_validated_on_load(tmp_path: Path) -> None:
+    good = json.loads(lexicon_path("asr_lists.json").read_text())
+    for change, wrong in [
+        ({"oops": 1}, "oops"),
+        ({"list_words": ["Or"]}, "list_words"),
+        ({"lead_words": ["other wise"]}, "lead_words"),
+        ({"negation_starts": []}, "negation_starts"),
+        ({"max_fragment_words": 1}, "max_fragment_words"),
+        ({"clause_words": "is"}, "clause_words"),
+    ]:
+        bad = tmp_path / "asr_lists.json"
+        bad.write_text(json.dumps(good | change))
+        with pytest.raises(LexiconError, match=wrong):
+            load_list_rules.__wrapped__(bad)  # type: ignore[attr-defined]
