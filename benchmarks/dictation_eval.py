@@ -362,6 +362,29 @@ def term_hits(terms: list[str], ref: str, hyp: str) -> tuple[int, int]:
     return found, total
 
 
+def finding_states(text: str) -> Counter[tuple[str, bool]]:
+    """The findings and devices our NLP reads in ``text``, each with whether it is negated."""
+    from reporting.nlp import cached_analysis
+
+    mentions = cached_analysis(text).mentions
+    return Counter((m.concept, m.negated) for m in mentions if m.kind != "anatomy")
+
+
+def finding_counts(ref: str, hyp: str) -> tuple[int, int, int]:
+    """(findings said, of them read in ``hyp`` as said, of them read with the opposite
+    negation): what a reader of the report, or our QA checks, would take from the text.  A
+    finding read negated where it was said present (or the reverse) is the error that harms a
+    patient; word error rate weighs it like any other word and ignores the full stop that
+    causes it ("No focal consolidation. Large pleural effusion or pneumothorax.")."""
+    said, heard = finding_states(ref), finding_states(hyp)
+    total = same = flipped = 0
+    for (concept, negated), n in said.items():
+        kept = min(n, heard[(concept, negated)])
+        extra = heard[(concept, not negated)] - said[(concept, not negated)]
+        total, same, flipped = total + n, same + kept, flipped + min(n - kept, max(0, extra))
+    return total, same, flipped
+
+
 @dataclass
 class Score:
     edits: int = 0
@@ -371,6 +394,10 @@ class Score:
     side_clips: int = 0
     side_correct: int = 0
     side_flagged: int = 0
+    #: findings said, read as said, read with the opposite negation (:func:`finding_counts`)
+    findings: int = 0
+    findings_same: int = 0
+    findings_flipped: int = 0
     seconds: float = 0.0
     audio: float = 0.0
     latencies: list[float] = field(default_factory=list)
@@ -414,6 +441,8 @@ class Score:
             "left_right": self.side_correct / max(1, self.side_clips),
             "left_right_or_flagged": (self.side_correct + self.side_flagged)
             / max(1, self.side_clips),
+            "findings_as_said": self.findings_same / max(1, self.findings),
+            "negation_flips": self.findings_flipped,
             "rtf": self.seconds / max(1e-9, self.audio),
             "seconds": self.seconds,
             "latency_p95": p95,
@@ -780,6 +809,10 @@ def main(argv: list[str]) -> int:
             for tally in tallies:
                 for i, x in enumerate((e, n, f, t)):
                     tally[i] += x
+            found = finding_counts(clip.text, hyp)
+            sc.findings += found[0]
+            sc.findings_same += found[1]
+            sc.findings_flipped += found[2]
             sc.seconds += secs
             sc.audio += duration
             sides_ok = score_sides(sc, clip.text, hyp, extra[1] if extra else None)
@@ -940,13 +973,21 @@ def main(argv: list[str]) -> int:
         f"(baseline 5), 2 threads, each clip at {len(shifts)} shift(s): "
         f"{', '.join(f'{sh:g}' for sh in shifts)} ms"
     )
-    head = f"{'system / voices':26s} {'WER':>6s} {'terms':>6s} {'L/R':>6s} {'L/R|flag':>8s} {'RTF':>6s} {'time s':>7s}"
+    head = (
+        f"{'system / voices':26s} {'WER':>6s} {'terms':>6s} {'L/R':>6s} {'L/R|flag':>8s} "
+        f"{'found':>6s} {'flips':>5s} {'RTF':>6s} {'time s':>7s}"
+    )
     print(head)
     for key, row in table.items():
         print(
             f"{key:26s} {row['wer']:6.3f} {row['term_recall']:6.3f} {row['left_right']:6.3f} "
-            f"{row['left_right_or_flagged']:8.3f} {row['rtf']:6.3f} {row['seconds']:7.1f}"
+            f"{row['left_right_or_flagged']:8.3f} {row['findings_as_said']:6.3f} "
+            f"{row['negation_flips']:5d} {row['rtf']:6.3f} {row['seconds']:7.1f}"
         )
+    print(
+        "found: findings and devices our NLP reads in the output as they were said, present "
+        "or negated; flips: of them, read with the opposite negation"
+    )
     if len(shifts) > 1:
         for system in names:
             each = ", ".join(
