@@ -198,6 +198,42 @@ def test_new_clause_ends_a_negation() -> None:
     assert [m.negated for m in mentions if m.concept == "cardiomegaly"] == [False]
 
 
+# sentences run together with a comma, as written in reports (Open-i) and by the recogniser
+@pytest.mark.parametrize(
+    ("text", "negated", "affirmed"),
+    [
+        (
+            "No acute cardiopulmonary abnormality, findings compatible with emphysema.",
+            "",
+            "emphysema",
+        ),
+        (
+            "The lungs are clear with no pleural effusion or pneumothorax, some scattered "
+            "bandlike opacities are present.",
+            "pneumothorax",
+            "opacities",
+        ),
+        (
+            "No focal consolidation, pneumothorax or effusions identified, borderline "
+            "cardiac enlargement.",
+            "effusions",
+            "cardiac enlargement",
+        ),
+        ("No pneumothorax, the lungs are hyperinflated.", "pneumothorax", "hyperinflated"),
+        ("No pneumothorax is seen, small pleural effusion.", "pneumothorax", "pleural effusion"),
+        # a list after a negation stays negated
+        ("No focal consolidation, pleural effusion, or pneumothorax.", "pneumothorax", ""),
+    ],
+)
+def test_a_comma_before_a_new_clause_ends_a_negation(
+    text: str, negated: str, affirmed: str
+) -> None:
+    if negated:
+        assert about(text, negated).negated
+    if affirmed:
+        assert not about(text, affirmed).negated, text
+
+
 @pytest.mark.parametrize(
     ("text", "term"),
     [
