@@ -139,6 +139,8 @@ def test_number_words_round_trip(n: int) -> None:
         # "remarkable" alone is almost never in a report; the "un" was heard as a word
         ("Pulmonary vasculature is in remarkable.", "Pulmonary vasculature is unremarkable."),
         ("Bony structures otherwise and remarkable.", "Bony structures otherwise unremarkable."),
+        # "clear of" negates what follows; "clear off" negated nothing
+        ("Lungs clear off consolidation.", "Lungs clear of consolidation."),
     ],
 )
 def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
