@@ -358,9 +358,9 @@ class DictationSession:
             }.get(reason, "this word")
             if reason == "joined_list":
                 message = (
-                    f"please confirm that '{word}' is negated too: the recogniser heard a full "
-                    "stop after the 'No ...' before it, a pause in a spoken list, so the list "
-                    "was joined back to it"
+                    f"please confirm that '{word}' is negated too: the recogniser wrote the "
+                    "pause before it as a full stop, and it was joined back to the 'No ...' "
+                    "list before it"
                 )
             else:
                 why = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -332,3 +333,25 @@ def test_each_final_is_recalled_then_listened_to_for_a_command(
         pipeline, vocabulary=dataclasses.replace(pipeline.vocabulary, command_prompt="")
     )
     assert DictationController._reviser(live, silent) is None
+
+
+def test_replay_finds_one_word_or_a_joined_list_with_the_pause_before_it() -> None:
+    import numpy as np
+
+    from reporting.asr.fake import transcript_from_text
+    from reporting.tui.listen import DictationController, _Recent
+
+    heard = transcript_from_text("No focal consolidation. Large pleural effusion or pneumothorax.")
+    audio = np.arange(16_000 * 10, dtype=np.float32)
+    words = heard.words
+    controller = SimpleNamespace(recent=[_Recent(audio, tuple(words))])
+    one = DictationController.word_audio(controller, "pneumothorax")  # type: ignore[arg-type]
+    assert one is not None and one[0] == int((words[-1].start - 0.15) * 16_000)
+    joined = "large pleural effusion or pneumothorax"
+    many = DictationController.word_audio(controller, joined)  # type: ignore[arg-type]
+    # from the word before the list ("consolidation.") to the list's last word
+    assert many is not None
+    assert many[0] == max(0, int((words[2].start - 0.15) * 16_000))
+    assert many[-1] == int((words[-1].end + 0.15) * 16_000) - 1
+    gone = DictationController.word_audio(controller, "small effusion")  # type: ignore[arg-type]
+    assert gone is None

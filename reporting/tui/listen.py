@@ -407,14 +407,21 @@ class DictationController:
         self.accepted.add((issue.section or "", offset, report.text[issue.start : issue.end]))
 
     def word_audio(self, word: str) -> np.ndarray | None:
-        """The audio of the most recent utterance word matching ``word`` (±0.15 s)."""
-        target = _bare(word)
+        """The audio of the most recent utterance word matching ``word`` (±0.15 s).  A flag
+        over several words ("large pleural effusion or pneumothorax": a list joined back after
+        a pause) plays those words in a row with the word before them, so the pause before the
+        list is heard too."""
+        targets = [t for t in (_bare(part) for part in word.split()) if t]
+        if not targets:
+            return None
+        rate, n = 16_000, len(targets)
         for recent in reversed(self.recent):
-            for w in recent.words:
-                if _bare(w.word) == target or target in _bare(w.word):
-                    rate = 16_000
-                    a = max(0, int((w.start - 0.15) * rate))
-                    b = min(len(recent.audio), int((w.end + 0.15) * rate))
+            bares = [_bare(w.word) for w in recent.words]
+            for i in range(len(bares) - n + 1):
+                if all(t == b or t in b for t, b in zip(targets, bares[i : i + n], strict=True)):
+                    first = recent.words[max(0, i - 1) if n > 1 else i]
+                    a = max(0, int((first.start - 0.15) * rate))
+                    b = min(len(recent.audio), int((recent.words[i + n - 1].end + 0.15) * rate))
                     if b > a:
                         return recent.audio[a:b]  # type: ignore[no-any-return]
         return None
