@@ -787,7 +787,8 @@ def main(argv: list[str]) -> int:
                 spans = [(f.start, f.end, f.reason) for f in processed.flags]
                 flag_spans.append((processed.text, spans))
                 lat.append(hangover + piece.seconds + (time.perf_counter() - t0))
-            text = " ".join(texts)
+            # the pieces as `reporting dictate` and `transcribe` join them
+            text = setup.pipeline.join(texts, [p.transcript.text for p in pieces])
             outputs.append((name, text, time.perf_counter() - started, (lat, flag_spans, pieces)))
             row[name] = text
             # what the radiologist is asked to confirm: [word, reason] of each flag

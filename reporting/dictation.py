@@ -37,6 +37,8 @@ from reporting.asr.commands import (
     normalise,
     split_commands,
 )
+from reporting.asr.formatting import has_spoken_punctuation
+from reporting.asr.lists import join_negated_lists
 from reporting.asr.processing import Flag, TextPipeline, build_pipeline
 from reporting.asr.types import Transcript, Word
 from reporting.errors import DictationError, ReportingError
@@ -429,7 +431,9 @@ class DictationSession:
                 processed = self.pipeline.process(part.text, utterance.words)
                 if processed.text.strip():
                     steps.append(state)
-                    state = self._dictate(state, processed.text, processed.flags)
+                    # a list the recogniser's pause cut between two utterances is joined too
+                    joins = not has_spoken_punctuation(part.text)
+                    state = self._dictate(state, processed.text, processed.flags, joins)
                     actions.append("dictate")
                     dictated.append(processed.text)
                     new_flags.extend(processed.flags)
@@ -494,7 +498,13 @@ class DictationSession:
         """Apply typed or scripted text as if it had been said."""
         return self.apply(Utterance(text))
 
-    def _dictate(self, state: _State, text: str, flags: Sequence[Flag]) -> _State:
+    def _dictate(
+        self, state: _State, text: str, flags: Sequence[Flag], joins: bool = False
+    ) -> _State:
+        """``state`` with ``text`` (and its ``flags``) added at the cursor.  ``joins``: when
+        the text before ends with a one-finding negation and ``text`` is the rest of its list
+        ("No airspace disease." + "Effusion or noncalcified nodule."), the pause between the
+        two utterances is made a comma again (see :mod:`reporting.asr.lists`)."""
         stop = self._stops[state.position]
         texts, fields, touched = dict(state.texts), dict(state.fields), set(state.touched)
         if stop.field is None:
@@ -503,18 +513,25 @@ class DictationSession:
                 for fspec in self.spec.section(stop.section).fields:
                     if f"field:{fspec.id}" not in touched:
                         fields[fspec.id] = None
-            new_text = _join(previous, text)
+        else:
+            current = fields.get(stop.field)
+            previous = str(current) if stop.key in touched and current not in (None, "") else ""
+        new_text = _join(previous, text)
+        offset = len(new_text) - len(text.lstrip())
+        rules = self.pipeline.list_rules
+        if joins and previous and rules is not None:
+            new_text, spans = join_negated_lists(new_text, rules, at=offset)
+            flags = [*flags] + [
+                Flag(a - offset, b - offset, new_text[a:b], 1.0, "joined_list") for a, b in spans
+            ]
+        if stop.field is None:
             texts[stop.section] = new_text
         else:
             fspec = self.spec.section(stop.section).field(stop.field)
-            current = fields.get(stop.field)
-            previous = str(current) if stop.key in touched and current not in (None, "") else ""
-            new_text = _join(previous, text)
             fields[stop.field] = self._field_value(fspec, new_text)
             if not isinstance(fields[stop.field], str):
                 flags = ()
         touched.add(stop.key)
-        offset = len(new_text) - len(text.lstrip())
         kept = [f for f in state.flags if f[0] != stop.key or (f[2] <= len(new_text) and previous)]
         kept += [
             (stop.key, offset + f.start, offset + f.end, f.word, f.probability, f.reason)

@@ -160,3 +160,44 @@ def test_the_rules_are_validated_on_load(tmp_path: Path) -> None:
         bad.write_text(json.dumps(good | change))
         with pytest.raises(LexiconError, match=wrong):
             load_list_rules.__wrapped__(bad)  # type: ignore[attr-defined]
+
+
+def test_a_list_cut_between_two_utterances_is_joined_in_the_draft(pipeline) -> None:
+    # the segmenter cut a long utterance at the pause after "No airspace disease"
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    session.apply(Utterance("No airspace disease."))
+    session.apply(Utterance("Effusion or noncalcified nodule."))
+    findings = session.draft.section("findings")
+    assert findings.text == "No airspace disease, effusion or noncalcified nodule."
+    (issue,) = session.issues
+    assert session.draft.text[issue.start : issue.end] == "effusion or noncalcified nodule"
+    session.apply(Utterance("Undo."))  # takes back the list and its comma
+    assert session.draft.section("findings").text == "No airspace disease."
+    assert session.issues == []
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "Next field. Effusion or noncalcified nodule.",  # another place in the report
+        "Effusion or noncalcified nodule period",  # the radiologist said the full stop
+        "Atelectasis or scarring at the left base.",  # a sentence of its own
+    ],
+)
+def test_other_utterances_after_a_negation_are_not_joined(pipeline, second: str) -> None:
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    session.apply(Utterance("No airspace disease."))
+    session.apply(Utterance(second))
+    assert "No airspace disease," not in session.draft.text
+    assert session.issues == []
+
+
+def test_pieces_of_one_recording_are_joined_as_the_session_joins_them(pipeline) -> None:
+    pieces = ["No airspace disease.", "Effusion or noncalcified nodule.", "\nHeart normal."]
+    assert (
+        pipeline.join(pieces)
+        == "No airspace disease, effusion or noncalcified nodule.\nHeart normal."
+    )
+    said = ["No airspace disease period", "Effusion or noncalcified nodule period"]
+    assert pipeline.join(pieces[:2], said).startswith("No airspace disease. Effusion")
+    assert pipeline.join(["", "No effusion.", ""]) == "No effusion."

@@ -131,29 +131,28 @@ def _bare_list(fragment: str, rules: ListRules) -> bool:
     )
 
 
-def join_negated_lists(text: str, rules: ListRules) -> tuple[str, tuple[tuple[int, int], ...]]:
+def join_negated_lists(
+    text: str, rules: ListRules, *, at: int | None = None
+) -> tuple[str, tuple[tuple[int, int], ...]]:
     """``text`` with each full stop that cut a negated list turned back into a comma (and the
     list's first letter into lower case), and the (start, end) of each list part joined.  The
     text keeps its length.  Only written full stops followed by a capital are looked at; a
-    line break ends a sentence for good."""
+    line break ends a sentence for good.  ``at``: join only a list part that starts there
+    (where one utterance's text follows the one before it)."""
     out = list(text)
     joined: list[tuple[int, int]] = []
     stops = list(_STOP.finditer(text))
     for i, stop in enumerate(stops):
-        start = max(text.rfind("\n", 0, stop.start()), _sentence_start(text, stop.start())) + 1
         begin = stop.end()
+        if at is not None and begin != at:
+            continue
+        start = max(text.rfind("\n", 0, stop.start()), _sentence_start(text, stop.start())) + 1
         end = stops[i + 1].start() if i + 1 < len(stops) else len(text)
-        fragment = text[begin:end]
-        line = fragment.find("\n")
-        if line >= 0:
-            fragment = fragment[:line]
-        fragment = fragment.rstrip().removesuffix(".").rstrip()
-        if not fragment or not _one_negated_finding(text[start : stop.start()], rules):
+        fragment = text[begin:end].split("\n", 1)[0].rstrip().removesuffix(".").rstrip()
+        first = _WORD.match(fragment)
+        if first is None or not _one_negated_finding(text[start : stop.start()], rules):
             continue
         if not _bare_list(fragment, rules):
-            continue
-        first = _WORD.match(fragment)
-        if first is None:
             continue
         out[stop.start()] = ","
         word = first.group(0)

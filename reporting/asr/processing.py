@@ -245,6 +245,27 @@ class TextPipeline:
         )
         return Processed(formatted, text, corrections, tuple(sorted(flags, key=_flag_start)))
 
+    def join(self, texts: Sequence[str], raw: Sequence[str] = ()) -> str:
+        """The processed texts of consecutive pieces of one recording as one text.  A negated
+        list the cut between two pieces split ("No airspace disease." + "Effusion or
+        noncalcified nodule.") is joined back, as :class:`~reporting.dictation.DictationSession`
+        does, unless the speaker says punctuation aloud in one of the ``raw`` texts."""
+        rules = self.list_rules
+        if any(has_spoken_punctuation(r) for r in raw):
+            rules = None
+        out = ""
+        for text in (t for t in texts if t):
+            if not out:
+                out = text
+            elif text.startswith("\n") or out.endswith("\n"):
+                out += text
+            else:
+                at = len(out) + 1
+                out = f"{out} {text}"
+                if rules is not None:
+                    out, _ = join_negated_lists(out, rules, at=at)
+        return out
+
     def process_transcript(self, transcript: Transcript) -> Processed:
         return self.process(transcript.text, transcript.words)
 

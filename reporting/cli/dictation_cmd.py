@@ -138,7 +138,7 @@ def transcribe(
                 click.echo(f"reporting: {piece.unheard_notice(str(path))}", err=True)
         pieces = [piece for piece in pieces if not piece.unheard]
         texts = [pipeline.process(r.transcript.text, r.transcript.words).text for r in pieces]
-        text = _join_texts(texts)
+        text = pipeline.join(texts, [r.transcript.text for r in pieces])
         if not as_json:
             click.echo(text)
             continue
@@ -161,19 +161,6 @@ def transcribe(
         from reporting.errors import EXIT_PARTIAL
 
         raise click.exceptions.Exit(EXIT_PARTIAL)
-
-
-def _join_texts(texts: list[str]) -> str:
-    out = ""
-    for t in texts:
-        if not t:
-            continue
-        out = (
-            t
-            if not out
-            else (out + t if t.startswith("\n") or out.endswith("\n") else f"{out} {t}")
-        )
-    return out
 
 
 @click.command("dictate")
