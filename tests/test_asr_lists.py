@@ -201,3 +201,13 @@ def test_pieces_of_one_recording_are_joined_as_the_session_joins_them(pipeline) 
     said = ["No airspace disease period", "Effusion or noncalcified nodule period"]
     assert pipeline.join(pieces[:2], said).startswith("No airspace disease. Effusion")
     assert pipeline.join(["", "No effusion.", ""]) == "No effusion."
+
+
+def test_a_joined_list_survives_recovery_from_the_journal(pipeline, tmp_path: Path) -> None:
+    journal = tmp_path / "j.jsonl"
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline, journal=journal)
+    session.apply(Utterance("No airspace disease."))
+    session.apply(Utterance("Effusion or noncalcified nodule."))
+    recovered = DictationSession.recover(journal)
+    assert recovered.draft.text == session.draft.text
+    assert "No airspace disease, effusion or noncalcified nodule." in recovered.draft.text
