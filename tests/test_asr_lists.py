@@ -52,6 +52,10 @@ def pipeline():
             "Without evidence of effusion, pneumothorax or edema.",
         ),
         ("No effusion. Pneumothorax nor edema.", "No effusion, pneumothorax nor edema."),
+        (  # "acute" qualifies a finding; "No acute abnormality." is about the whole study
+            "There is no acute airspace infiltrate. Pleural effusion or pneumothorax.",
+            "There is no acute airspace infiltrate, pleural effusion or pneumothorax.",
+        ),
         ("No effusion. CT or MRI.", "No effusion. CT or MRI."),
     ],
 )

@@ -114,8 +114,8 @@ def _one_negated_finding(sentence: str, rules: ListRules) -> bool:
     after_lead = sentence.split(",", 1)[1] if lead and "," in sentence else sentence
     if "," in after_lead or ";" in sentence:
         return False
-    banned = rules.list_words | rules.clause_words | rules.general_words | {"and"}
-    return not any(w in banned for w in item)
+    banned = rules.list_words | rules.clause_words | {"and"}
+    return item[-1] not in rules.general_words and not any(w in banned for w in item)
 
 
 def _bare_list(fragment: str, rules: ListRules) -> bool:
