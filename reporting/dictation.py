@@ -186,6 +186,9 @@ class DictationSession:
         # the last utterance (number self._seq), when it only dictated text: (state before,
         # state after, audio file) -- what :meth:`revise` may replace
         self._last: tuple[_State, _State, str | None] | None = None
+        #: the last dictated text was said with its punctuation ("... period"): its full stop
+        #: is the speaker's, and no list is joined across it
+        self._punctuated = False
         self.journal = Path(journal) if journal is not None else None
         if self.journal is not None and _resume is None:
             if self.journal.exists() and self.journal.stat().st_size > 0:
@@ -432,8 +435,10 @@ class DictationSession:
                 if processed.text.strip():
                     steps.append(state)
                     # a list the recogniser's pause cut between two utterances is joined too
-                    joins = not has_spoken_punctuation(part.text)
+                    punctuated = has_spoken_punctuation(part.text)
+                    joins = not (punctuated or self._punctuated)
                     state = self._dictate(state, processed.text, processed.flags, joins)
+                    self._punctuated = punctuated
                     actions.append("dictate")
                     dictated.append(processed.text)
                     new_flags.extend(processed.flags)
@@ -743,12 +748,15 @@ class DictationSession:
             base = from_record(start["report"])
             states = [_State.from_json(start["state"])]
             seq = 0
+            said = ""
             for entry in entries[1:]:
                 if entry.get("type") == "utterance" and "revises" in entry:
                     states[-1] = _State.from_json(entry["state"])  # a better hearing
                 elif entry.get("type") == "utterance":
                     states.append(_State.from_json(entry["state"]))
                     seq = int(entry["seq"])
+                if entry.get("type") == "utterance" and "dictate" in entry.get("actions", ()):
+                    said = str(entry.get("text", ""))
                 elif entry.get("type") == "move":  # the cursor moved: not an undo step
                     states[-1] = _State.from_json(entry["state"])
         except (KeyError, TypeError, ValueError, ReportingError) as exc:
@@ -759,6 +767,7 @@ class DictationSession:
                 history.append(state)
         session = cls(spec, commands=commands, pipeline=pipeline, _resume=(base, history, seq))
         session.journal = journal
+        session._punctuated = has_spoken_punctuation(said)
         return session
 
     def utterances(self) -> list[dict[str, Any]]:

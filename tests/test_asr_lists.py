@@ -215,3 +215,14 @@ def test_a_joined_list_survives_recovery_from_the_journal(pipeline, tmp_path: Pa
     recovered = DictationSession.recover(journal)
     assert recovered.draft.text == session.draft.text
     assert "No airspace disease, effusion or noncalcified nodule." in recovered.draft.text
+
+
+def test_a_full_stop_said_aloud_in_the_utterance_before_is_kept(pipeline, tmp_path) -> None:
+    journal = tmp_path / "j.jsonl"
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline, journal=journal)
+    session.apply(Utterance("no airspace disease period"))
+    recovered = DictationSession.recover(journal)
+    for s in (session, recovered):
+        s.apply(Utterance("Effusion or noncalcified nodule."))
+        assert "No airspace disease. Effusion or noncalcified nodule." in s.draft.text
+        assert s.issues == []
