@@ -755,10 +755,10 @@ class DictationSession:
                 elif entry.get("type") == "utterance":
                     states.append(_State.from_json(entry["state"]))
                     seq = int(entry["seq"])
-                if entry.get("type") == "utterance" and "dictate" in entry.get("actions", ()):
-                    said = str(entry.get("text", ""))
                 elif entry.get("type") == "move":  # the cursor moved: not an undo step
                     states[-1] = _State.from_json(entry["state"])
+                if entry.get("type") == "utterance" and "dictate" in entry.get("actions", ()):
+                    said = str(entry.get("text", ""))  # the last words dictated
         except (KeyError, TypeError, ValueError, ReportingError) as exc:
             raise DictationError(f"{journal}: damaged dictation journal ({exc})") from None
         history = [states[0]]
