@@ -767,6 +767,17 @@ def test_doubtful_words_are_flagged_where_they_end_up() -> None:
     assert found == {("7", "number"), ("nodule", "low_probability"), ("left", "side")}
 
 
+def test_a_word_whose_opposite_is_a_sound_away_is_held_to_the_stricter_threshold() -> None:
+    # "Hypoinflation" was written "hyperinflation" at 0.79 (dev set, espeak en-us)
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    said = "Hyperinflation with mild cardiomegaly."
+    unsure = transcript_from_text(said, probabilities={"hyperinflation": 0.79, "mild": 0.79})
+    out = pipeline.process_transcript(unsure)
+    assert [(f.word, f.reason) for f in out.flags] == [("Hyperinflation", "sensitive")]
+    sure = transcript_from_text(said, probabilities={"hyperinflation": 0.85})
+    assert pipeline.process_transcript(sure).flags == ()
+
+
 def test_a_word_that_sounds_like_a_side_is_always_flagged() -> None:
     pipeline = build_pipeline()
     heard = transcript_from_text("Changes of light mastectomy.", default=0.99)
@@ -897,6 +908,8 @@ def test_side_rules_are_validated(tmp_path: Path) -> None:
     bad = tmp_path / "asr_vocabulary.json"
     with pytest.raises(LexiconError, match=r"asr_vocabulary.json.*side_patterns.*\(unclosed"):
         _vocabulary_from(bad, {**base, "low_confidence": {"side_patterns": ["(unclosed"]}})
+    with pytest.raises(LexiconError, match=r"sensitive_patterns.*\(unclosed"):
+        _vocabulary_from(bad, {**base, "low_confidence": {"sensitive_patterns": ["(unclosed"]}})
     with pytest.raises(LexiconError, match=r"lateral_window"):
         _vocabulary_from(bad, {**base, "low_confidence": {"lateral_window": 0}})
     with pytest.raises(LexiconError, match=r"low_confidence.*side_pattern"):

@@ -103,7 +103,7 @@ def is_doubtful(word: Word, policy: ConfidencePolicy) -> str | None:
         return None
     if policy.sounds_like_side(bare):
         return "side"  # "light mastectomy": a side may have been mis-heard
-    sensitive = bare in policy.sensitive or bare in _UNIT_WORDS
+    sensitive = policy.is_sensitive(bare) or bare in _UNIT_WORDS
     if policy.numbers and (re.search(r"\d", bare) or words_to_number(bare) is not None):
         sensitive = True
     if sensitive and word.probability < policy.sensitive_threshold:

@@ -59,6 +59,14 @@ class ConfidencePolicy:
     #: recogniser made it up: "thoracicate", "extensify") is flagged whatever its probability;
     #: 0 turns the rule off
     made_up_min_length: int = 0
+    #: regular expressions (whole lower-case word) for words held to ``sensitive_threshold``
+    #: like the ``sensitive`` ones: a word whose opposite differs by a sound ("hypoinflation"
+    #: heard as "hyperinflation" at 0.79)
+    sensitive_patterns: tuple[re.Pattern[str], ...] = ()
+
+    def is_sensitive(self, bare: str) -> bool:
+        """Whether ``bare`` (a lower-case word) is held to ``sensitive_threshold``."""
+        return bare in self.sensitive or any(p.fullmatch(bare) for p in self.sensitive_patterns)
 
     def is_structure(self, bare: str, probability: float = 1.0) -> bool:
         """True when ``bare`` names a paired structure, or (with ``near_lateral_terms``) is a
@@ -205,6 +213,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
                 "near_lateral_terms",
                 "side_beside_doubt",
                 "made_up_min_length",
+                "sensitive_patterns",
             ),
         )
         for key in ("threshold", "sensitive_threshold", "side_beside_doubt"):
@@ -250,6 +259,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
             bool(lc.get("near_lateral_terms", True)),
             float(lc.get("side_beside_doubt", 0.9)),
             made_up,
+            _patterns(path, "sensitive_patterns", lc.get("sensitive_patterns", [])),
         )
     return Vocabulary(
         tuple(t.strip() for t in terms),
