@@ -189,6 +189,7 @@ class DictationSession:
         #: the last dictated text was said with its punctuation ("... period"): its full stop
         #: is the speaker's, and no list is joined across it
         self._punctuated = False
+        self._punctuated_before_last = False  # as it was before the last utterance
         self.journal = Path(journal) if journal is not None else None
         if self.journal is not None and _resume is None:
             if self.journal.exists() and self.journal.stat().st_size > 0:
@@ -398,6 +399,7 @@ class DictationSession:
         elif isinstance(utterance, Transcript):
             utterance = Utterance.from_transcript(utterance)
         before = self._state
+        self._punctuated_before_last = self._punctuated
         actions, dictated, new_flags = self._run(utterance)
         self._seq += 1
         audio_name = self._save_audio(utterance)
@@ -480,9 +482,10 @@ class DictationSession:
         if self._history and self._history[-1] is before:
             self._history.pop()  # the first hearing's undo step: the new one takes its place
         self._state = before
+        punctuated, self._punctuated = self._punctuated, self._punctuated_before_last
         actions, dictated, flags = self._run(utterance)
         if not actions:  # nothing heard this time: keep the first hearing
-            self._state, self._history = state, history
+            self._state, self._history, self._punctuated = state, history, punctuated
             return None
         self._last = (before, self._state, audio_name) if actions == ["dictate"] else None
         seq = self._seq

@@ -226,3 +226,20 @@ def test_a_full_stop_said_aloud_in_the_utterance_before_is_kept(pipeline, tmp_pa
         s.apply(Utterance("Effusion or noncalcified nodule."))
         assert "No airspace disease. Effusion or noncalcified nodule." in s.draft.text
         assert s.issues == []
+
+
+def test_a_better_hearing_of_the_list_does_not_forget_the_full_stop_said_before(
+    pipeline,
+) -> None:
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    session.apply(Utterance("no airspace disease period"))
+    session.apply(Utterance("Effusion or non calcified nodule"))
+    revised = session.revise(Utterance("Effusion or noncalcified nodule."))
+    assert revised is not None
+    assert "No airspace disease. Effusion or noncalcified nodule." in session.draft.text
+    # and the other way round: a list said without a spoken full stop before it is joined
+    other = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    other.apply(Utterance("No airspace disease."))
+    other.apply(Utterance("Effusion or non calcified nodule"))
+    assert other.revise(Utterance("Effusion or noncalcified nodule.")) is not None
+    assert "No airspace disease, effusion or noncalcified nodule." in other.draft.text
