@@ -33,6 +33,11 @@ def test_transcribe_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert "7 mm" in first["text"] and "3.2 x 2 cm" in first["text"]
     assert set(first["words"][0]) == {"word", "start", "end", "probability"}
     assert len(first["segments"]) == 2
+    # each segment says what to confirm, with spans into its own text
+    for segment in first["segments"]:
+        for flag in segment["flags"]:
+            assert set(flag) == {"start", "end", "word", "probability", "reason"}
+            assert segment["text"][flag["start"] : flag["end"]] == flag["word"]
     assert silent == {
         "file": str(EXAMPLES / "silence.flac"),
         "text": "",

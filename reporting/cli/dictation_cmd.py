@@ -137,7 +137,8 @@ def transcribe(
             if piece.unheard:
                 click.echo(f"reporting: {piece.unheard_notice(str(path))}", err=True)
         pieces = [piece for piece in pieces if not piece.unheard]
-        texts = [pipeline.process(r.transcript.text, r.transcript.words).text for r in pieces]
+        processed = [pipeline.process(r.transcript.text, r.transcript.words) for r in pieces]
+        texts = [p.text for p in processed]
         text = pipeline.join(texts, [r.transcript.text for r in pieces])
         if not as_json:
             click.echo(text)
@@ -149,10 +150,12 @@ def transcribe(
                 {
                     "start": round(r.start, 3),
                     "end": round(r.end, 3),
-                    "text": t,
+                    "text": p.text,
                     "raw": r.transcript.text,
+                    # what to confirm: spans into this segment's text
+                    "flags": [f.to_dict() for f in p.flags],
                 }
-                for r, t in zip(pieces, texts, strict=True)
+                for r, p in zip(pieces, processed, strict=True)
             ],
             "words": [w.to_dict() for r in pieces for w in r.words],
         }
