@@ -17,6 +17,7 @@ valid::
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,7 +29,8 @@ __all__ = ["ListRules", "load_list_rules", "join_negated_lists"]
 
 #: a written full stop that ends a sentence: followed by space and a capital letter
 _STOP = re.compile(r"\.[ \t]+(?=[A-Z])")
-_END = re.compile(r"[.?!](?=\s)")
+#: where a sentence or a line ends
+_END = re.compile(r"[.?!](?=\s)|\n")
 _WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*")
 
 
@@ -142,11 +144,14 @@ def join_negated_lists(
     out = list(text)
     joined: list[tuple[int, int]] = []
     stops = list(_STOP.finditer(text))
+    # where each sentence or line ends, to find the sentence before a full stop by bisection
+    ends = [m.start() for m in _END.finditer(text)]
     for i, stop in enumerate(stops):
         begin = stop.end()
         if at is not None and begin != at:
             continue
-        start = max(text.rfind("\n", 0, stop.start()), _sentence_start(text, stop.start())) + 1
+        before = bisect_left(ends, stop.start()) - 1
+        start = (ends[before] if before >= 0 else -1) + 1
         end = stops[i + 1].start() if i + 1 < len(stops) else len(text)
         fragment = text[begin:end].split("\n", 1)[0].rstrip().removesuffix(".").rstrip()
         first = _WORD.match(fragment)
@@ -160,10 +165,3 @@ def join_negated_lists(
             out[begin] = word[0].lower()
         joined.append((begin, begin + len(fragment)))
     return "".join(out), tuple(joined)
-
-
-def _sentence_start(text: str, stop: int) -> int:
-    """Index of the character before the sentence that ends at the full stop at ``stop``: the
-    previous sentence's full stop, question mark or exclamation mark (-1: the text's start)."""
-    ends = [m.start() for m in _END.finditer(text, 0, stop)]
-    return ends[-1] if ends else -1
