@@ -439,11 +439,11 @@ class DictationSession:
                     # a list the recogniser's pause cut between two utterances is joined too
                     punctuated = has_spoken_punctuation(part.text)
                     joins = not (punctuated or self._punctuated)
-                    state = self._dictate(state, processed.text, processed.flags, joins)
+                    state, flags = self._dictate(state, processed.text, processed.flags, joins)
                     self._punctuated = punctuated
                     actions.append("dictate")
                     dictated.append(processed.text)
-                    new_flags.extend(processed.flags)
+                    new_flags.extend(flags)
         if state is not before and history_push:
             self._history.append(before)
         self._state = state
@@ -508,11 +508,12 @@ class DictationSession:
 
     def _dictate(
         self, state: _State, text: str, flags: Sequence[Flag], joins: bool = False
-    ) -> _State:
-        """``state`` with ``text`` (and its ``flags``) added at the cursor.  ``joins``: when
-        the text before ends with a one-finding negation and ``text`` is the rest of its list
-        ("No airspace disease." + "Effusion or noncalcified nodule."), the pause between the
-        two utterances is made a comma again (see :mod:`reporting.asr.lists`)."""
+    ) -> tuple[_State, Sequence[Flag]]:
+        """``state`` with ``text`` (and its ``flags``) added at the cursor, and the flags kept
+        for it (spans into ``text``; none when a field took a number or a choice).  ``joins``:
+        when the text before ends with a one-finding negation and ``text`` is the rest of its
+        list ("No airspace disease." + "Effusion or noncalcified nodule."), the pause between
+        the two utterances is made a comma again (see :mod:`reporting.asr.lists`)."""
         stop = self._stops[state.position]
         texts, fields, touched = dict(state.texts), dict(state.fields), set(state.touched)
         if stop.field is None:
@@ -545,7 +546,7 @@ class DictationSession:
             (stop.key, offset + f.start, offset + f.end, f.word, f.probability, f.reason)
             for f in flags
         ]
-        return _State(texts, fields, frozenset(touched), state.position, tuple(kept))
+        return _State(texts, fields, frozenset(touched), state.position, tuple(kept)), flags
 
     @staticmethod
     def _field_value(fspec: Any, text: str) -> FieldScalar:

@@ -243,3 +243,15 @@ def test_a_better_hearing_of_the_list_does_not_forget_the_full_stop_said_before(
     other.apply(Utterance("Effusion or non calcified nodule"))
     assert other.revise(Utterance("Effusion or noncalcified nodule.")) is not None
     assert "No airspace disease, effusion or noncalcified nodule." in other.draft.text
+
+
+def test_the_transcript_line_underlines_a_list_joined_across_utterances(pipeline) -> None:
+    from reporting.tui.widgets.transcript import Line, TranscriptView
+
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    session.apply(Utterance("No airspace disease."))
+    change = session.apply(Utterance("Effusion or noncalcified nodule."))
+    flagged = tuple(f.word for f in change.flags)
+    assert flagged == ("effusion or noncalcified nodule",)
+    shown = TranscriptView()._line(Line(change.text, flagged))
+    assert shown == "[u b]Effusion or noncalcified nodule[/u b]."

@@ -56,11 +56,12 @@ class TranscriptView(Widget):
             return f"[dim]⟫ {escape(line.command)}[/dim]"
         text = escape(line.text)
         for word in sorted(set(line.flagged), key=len, reverse=True):
-            text = re.sub(
+            text = re.sub(  # a joined list's flag starts in lower case where it was heard
                 rf"(?<!\w){re.escape(escape(word))}(?!\w)",
                 lambda m: f"[u b]{m.group(0)}[/u b]",
                 text,
                 count=1,
+                flags=re.IGNORECASE,
             )
         prefix = f"[dim]⟫ {escape(line.command)}[/dim] " if line.command else ""
         return prefix + text
