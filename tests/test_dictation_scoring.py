@@ -92,6 +92,29 @@ def test_term_recall_counts_a_term_once_whether_its_compound_is_open_or_closed(
     assert dictation_eval.term_hits(terms, said, written) == hits
 
 
+@pytest.mark.parametrize(
+    ("said", "written", "counted"),
+    [
+        # (findings said, read as said, read with the opposite negation)
+        ("No pneumothorax or effusion.", "No pneumothorax or effusion.", (2, 2, 0)),
+        # a full stop cut the list: the effusion and the pneumothorax read as present
+        (
+            "No consolidation, large pleural effusion, or pneumothorax.",
+            "No consolidation. Large pleural effusion or pneumothorax.",
+            (3, 1, 2),
+        ),
+        # a finding lost is missed, not flipped
+        ("Small pleural effusion.", "Small pleural.", (1, 0, 0)),
+        # a negation the speaker never said ("No gun volumes" for "Low lung volumes")
+        ("Pneumothorax.", "No pneumothorax.", (1, 0, 1)),
+        # a flipped finding said twice counts once for each time it was said
+        ("Effusion. No effusion.", "No effusion. No effusion.", (2, 1, 1)),
+    ],
+)
+def test_findings_are_read_as_said_or_flipped(said, written, counted) -> None:
+    assert dictation_eval.finding_counts(said, written) == counted
+
+
 def test_the_skip_benchmark_counts_a_run_of_lost_words_not_scattered_ones() -> None:
     said = "No acute cardiopulmonary disease. The heart size is normal."
     assert prompt_skip_eval.longest_lost_run(said, "The heart size is normal.") == (4, 4)
