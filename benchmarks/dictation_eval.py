@@ -1034,7 +1034,9 @@ def main(argv: list[str]) -> int:
         print(
             f"held-out targets, {system}: WER {held['wer']:.3f} (<= {TARGETS['wer']}), term "
             f"recall {held['term_recall']:.3f} (>= {TARGETS['term_recall']}), L/R or flagged "
-            f"{held['left_right_or_flagged']:.3f} (1.0), time {ratio:.2f}x baseline "
+            f"{held['left_right_or_flagged']:.3f} (1.0), findings read as said "
+            f"{held['findings_as_said']:.3f} ({held['negation_flips']} with the opposite "
+            f"negation), time {ratio:.2f}x baseline "
             f"(<= {TARGETS['time_ratio']}); offline estimate of end-of-utterance latency "
             f"(hang-over + decode) p95 {held['latency_p95']:.2f} s"
         )
