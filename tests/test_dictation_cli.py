@@ -155,3 +155,29 @@ def test_speech_with_no_words_heard_is_reported_not_lost_silently(
     assert main(["dictate", clip, "--template", "chest_xr", "--out", str(report)]) == 0
     assert "say it again" in capsys.readouterr().err
     assert report.is_file()
+
+
+@pytest.mark.slow
+def test_a_negated_list_said_with_pauses_stays_negated(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from reporting.nlp import analyze
+
+    # Whisper base writes the pauses at this clip's commas as full stops ("No fractures.
+    # Dislocations or bone destruction."), which would read the findings as present
+    clip = str(EXAMPLES / "negated_list.flac")
+    report = tmp_path / "r.json"
+    assert main(["dictate", clip, "--template", "chest_xr", "--out", str(report)]) == 0
+    err = capsys.readouterr().err
+    findings = loads_record(report.read_text()).section("findings")
+    assert findings is not None
+    text = findings.text.lower()
+    assert "no focal consolidation, large pleural effusion" in text
+    assert "no fractures, dislocations" in text
+    read = {m.concept: m.negated for m in analyze(findings.text).mentions}
+    assert read["pneumothorax"] and read["pleural_effusion"] and read["dislocation"]
+    assert main(["transcribe", clip, "--template", "chest_xr", "--json"]) == 0
+    (segment,) = json.loads(capsys.readouterr().out)["segments"]
+    if ". Large pleural" in segment["raw"]:  # heard with the full stop: joined and flagged
+        assert "is negated too" in err
+        assert "joined_list" in {f["reason"] for f in segment["flags"]}

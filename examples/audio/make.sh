@@ -40,6 +40,10 @@ say command_at_end en-us 165 "Small left pleural effusion. Delete last sentence.
 # "Undo." in a voice the decoder hears no words in (the VAD does hear speech): the CLI and
 # the TUI say so rather than lose it silently
 say no_words en+f2 160 "Undo."
+# lists said with commas that the decoder writes with full stops at the pauses ("No fractures.
+# Dislocations or bone destruction."): joined back, so the findings stay negated
+say negated_list en-us 165 \
+  "Otherwise, no focal consolidation, large pleural effusion, or pneumothorax. No fractures, dislocations, or bone destruction."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05
