@@ -38,7 +38,6 @@ from reporting.asr.commands import (
     split_commands,
 )
 from reporting.asr.formatting import has_spoken_punctuation
-from reporting.asr.lists import join_negated_lists
 from reporting.asr.processing import Flag, TextPipeline, build_pipeline
 from reporting.asr.types import Transcript, Word
 from reporting.errors import DictationError, ReportingError
@@ -527,11 +526,10 @@ class DictationSession:
             previous = str(current) if stop.key in touched and current not in (None, "") else ""
         new_text = _join(previous, text)
         offset = len(new_text) - len(text.lstrip())
-        rules = self.pipeline.list_rules
-        if joins and previous and rules is not None:
-            new_text, spans = join_negated_lists(new_text, rules, at=offset)
+        if joins and previous:
+            new_text, joined = self.pipeline.joined_lists(new_text, at=offset)
             flags = [*flags] + [
-                Flag(a - offset, b - offset, new_text[a:b], 1.0, "joined_list") for a, b in spans
+                dataclasses.replace(f, start=f.start - offset, end=f.end - offset) for f in joined
             ]
         if stop.field is None:
             texts[stop.section] = new_text

@@ -236,23 +236,28 @@ class TextPipeline:
     def process(self, text: str, words: Sequence[Word] = ()) -> Processed:
         corrected, corrections = self.corrector.correct(text)
         formatted = format_text(corrected, self.format_options)
-        joined: tuple[tuple[int, int], ...] = ()
+        joined: tuple[Flag, ...] = ()
         # a speaker who says "period" and "comma" placed every full stop: none is a pause
-        if self.list_rules is not None and not has_spoken_punctuation(corrected):
-            formatted, joined = join_negated_lists(formatted, self.list_rules)
-        flags = self._flags(formatted, words, corrections) + tuple(
-            Flag(a, b, formatted[a:b], 1.0, "joined_list") for a, b in joined
-        )
+        if not has_spoken_punctuation(corrected):
+            formatted, joined = self.joined_lists(formatted)
+        flags = self._flags(formatted, words, corrections) + joined
         return Processed(formatted, text, corrections, tuple(sorted(flags, key=_flag_start)))
+
+    def joined_lists(self, text: str, *, at: int | None = None) -> tuple[str, tuple[Flag, ...]]:
+        """``text`` with each negated list cut at a pause joined back (``at``: only one that
+        starts there, see :func:`~reporting.asr.lists.join_negated_lists`) and a
+        ``joined_list`` flag over each part joined; ``text`` as it is without list rules."""
+        if self.list_rules is None:
+            return text, ()
+        text, spans = join_negated_lists(text, self.list_rules, at=at)
+        return text, tuple(Flag(a, b, text[a:b], 1.0, "joined_list") for a, b in spans)
 
     def join(self, texts: Sequence[str], raw: Sequence[str] = ()) -> str:
         """The processed texts of consecutive pieces of one recording as one text.  A negated
         list the cut between two pieces split ("No airspace disease." + "Effusion or
         noncalcified nodule.") is joined back, as :class:`~reporting.dictation.DictationSession`
         does, unless the speaker says punctuation aloud in one of the ``raw`` texts."""
-        rules = self.list_rules
-        if any(has_spoken_punctuation(r) for r in raw):
-            rules = None
+        joins = not any(has_spoken_punctuation(r) for r in raw)
         out = ""
         for text in (t for t in texts if t):
             if not out:
@@ -262,8 +267,8 @@ class TextPipeline:
             else:
                 at = len(out) + 1
                 out = f"{out} {text}"
-                if rules is not None:
-                    out, _ = join_negated_lists(out, rules, at=at)
+                if joins:
+                    out, _ = self.joined_lists(out, at=at)
         return out
 
     def process_transcript(self, transcript: Transcript) -> Processed:
