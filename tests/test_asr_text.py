@@ -50,13 +50,35 @@ def corrector():
         ("findings colon normal new line heart normal", "Findings: normal\nHeart normal"),
         ("first new paragraph second", "First\n\nSecond"),
         ("stable in the postoperative period", "Stable in the postoperative period"),
+        ("two hundred and fifty milliliters of fluid", "250 mL of fluid"),
+        ("one hundred and five degrees", "105 degrees"),
+        ("a second six to seven millimeter stone", "A second 6 to 7 mm stone"),
+        ("measuring between four and six millimeters", "Measuring between 4 and 6 mm"),
+        ("twenty to thirty percent", "20 to 30%"),
+        ("follow-up in three to six months", "Follow-up in 3 to 6 months"),
+        ("delayed images at ten minutes", "Delayed images at 10 minutes"),
+        ("a sixty five year old man", "A 65-year-old man"),
+        ("a 72 year old woman", "A 72-year-old woman"),
+        ("velocity of one hundred twenty centimeters per second", "Velocity of 120 cm/s"),
+        ("velocity of 120 cm per second", "Velocity of 120 cm/s"),
+        ("gradient of thirty millimeters of mercury", "Gradient of 30 mmHg"),
     ],
 )
 def test_spoken_forms_become_written_forms(spoken: str, written: str) -> None:
     assert format_text(spoken) == written
 
 
-@pytest.mark.parametrize("text", ["no one is here", "two views of the chest", "one of the nodules"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no one is here",
+        "two views of the chest",
+        "one of the nodules",
+        "one to two views",
+        "between the two and three",
+        "two hundred and",
+    ],
+)
 def test_number_words_outside_measurements_stay_words(text: str) -> None:
     assert format_text(text).lower() == text
 

@@ -1,8 +1,9 @@
 """Dictation formatting: spoken punctuation, numbers with units, vertebral levels, sides.
 
 ``format_text("three point two by two centimeters period")`` -> ``"3.2 x 2 cm."``.  Number words
-become digits only where a reader expects digits (before a unit, in dimensions, after a vertebral
-letter, with "point"), so "no one" or "two views" stay as spoken.
+become digits only where a reader expects digits (before a unit or a unit of time, in dimensions
+and ranges of them, in an age, after a vertebral letter, with "point"), so "no one" or "two
+views" stay as spoken.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ _UNITS = {
     "cc": "cc", "cubic centimeters": "cc", "percent": "%", "per cent": "%",
     "hounsfield units": "HU", "hounsfield unit": "HU", "hu": "HU",
     "degrees": "degrees", "degree": "degrees", "millisieverts": "mSv",
+    "centimeters per second": "cm/s", "centimeter per second": "cm/s",
+    "centimetres per second": "cm/s", "cm per second": "cm/s", "cm/s": "cm/s",
+    "millimeters of mercury": "mmHg", "millimetres of mercury": "mmHg", "mm hg": "mmHg",
+    "mmhg": "mmHg",
 }  # fmt: skip
+#: units of time: a number before one is written in digits ("in 3 months", AMA style), and
+#: the unit as said
+_TIME_UNITS = ("minutes", "minute", "hours", "hour", "days", "day", "weeks", "week", "months",
+               "month", "years", "year")  # fmt: skip
 _ONES = {
     "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -45,11 +54,20 @@ _TENS = {
     "eighty": 80,
     "ninety": 90,
 }
-_NUMWORD = "|".join(sorted([*_ONES, *_TENS, "hundred"], key=len, reverse=True))
+_SMALLWORD = "|".join(sorted([*_ONES, *_TENS], key=len, reverse=True))
+#: "two hundred and fifty": "and" only between "hundred" and the rest of the number
+_NUMWORD = rf"{_SMALLWORD}|hundred(?:\s+and(?=\s+(?:{_SMALLWORD})\b))?"
 _NUM_RUN = rf"(?:(?:{_NUMWORD})(?:[\s-]+(?:{_NUMWORD}|point))*)"
 _NUM = rf"(?:\d+(?:\.\d+)?|{_NUM_RUN})"
+#: a number of at most six words, for rules that look ahead after it: an unbounded run would
+#: be tried again from every word of a long one
+_SHORT_RUN = rf"(?:(?:{_NUMWORD})(?:[\s-]+(?:{_NUMWORD}|point)){{0,5}}(?![\s-]+(?:{_NUMWORD})\b))"
 _UNIT = "|".join(
-    sorted((re.escape(u).replace(r"\ ", r"\s+") for u in _UNITS), key=len, reverse=True)
+    sorted(
+        (re.escape(u).replace(r"\ ", r"\s+") for u in (*_UNITS, *_TIME_UNITS)),
+        key=len,
+        reverse=True,
+    )
 )
 _QUANTITY = re.compile(
     rf"(?<![\w.])(?P<first>{_NUM})(?P<rest>(?:\s*(?:by|x|times)\s*{_NUM})*)(?:\s*(?P<unit>{_UNIT}))?(?![\w])",
@@ -74,6 +92,8 @@ def words_to_number(text: str) -> str | None:
     total, current, seen = 0, 0, False
     last: str | None = None
     for w in words:
+        if w == "and" and last == "hundred":
+            continue  # "two hundred and fifty"
         if w in _ONES:
             if last in ("ones",) or (last == "tens" and _ONES[w] >= 10):
                 return None
@@ -108,8 +128,38 @@ def _quantity(m: re.Match[str]) -> str:
     body = " x ".join(n for n in numbers if n is not None)
     if unit is None:
         return body
-    short = _UNITS[" ".join(unit.lower().split())]
+    said = " ".join(unit.split())
+    short = _UNITS.get(said.lower(), said)  # a unit of time stays as said
     return f"{body}%" if short == "%" else f"{body} {short}"
+
+
+#: the first number of a range whose second was written as a measurement: "six to 7 mm",
+#: "between four and 6 mm"
+_RANGE = re.compile(
+    rf"(?<![\w.])(?:(?P<between>between\s+)(?P<lo2>{_SHORT_RUN})(?=\s+and\s+)|"
+    rf"(?P<lo>{_SHORT_RUN})(?=\s+(?:to|through)\s+|\s*-\s*))"
+    rf"(?=(?:\s+(?:to|through|and)\s+|\s*-\s*)\d+(?:\.\d+)?(?:%|\s*(?:{_UNIT})(?![\w])))",
+    re.IGNORECASE,
+)
+#: an age as an adjective: "65 year old" -> "65-year-old"
+_AGE = re.compile(
+    rf"(?<![\w.])(?P<n>\d+|{_SHORT_RUN})[\s-]+(?P<u>year|month|week|day)[\s-]+old\b", re.IGNORECASE
+)
+
+
+def _age(m: re.Match[str]) -> str:
+    number = words_to_number(m.group("n"))
+    if number is None:
+        return m.group(0)
+    return f"{number}-{m.group('u').lower()}-old"
+
+
+def _range(m: re.Match[str]) -> str:
+    low = m.group("lo") if m.group("lo") is not None else m.group("lo2")
+    number = words_to_number(low)
+    if number is None:
+        return m.group(0)
+    return (m.group("between") or "") + number
 
 
 _LEVEL_RANGE = {"C": 8, "T": 12, "L": 5, "S": 5}
@@ -255,6 +305,8 @@ def format_text(text: str, options: FormatOptions | None = None) -> str:
         text = _SQUASHED.sub(_squashed, text)
     if opts.numbers:
         text = _QUANTITY.sub(_quantity, text)
+        text = _RANGE.sub(_range, text)
+        text = _AGE.sub(_age, text)
     if opts.capitalize_sides:
         text = re.sub(r"\b(left|right)\b", lambda m: m.group(1).upper(), text, flags=re.IGNORECASE)
     text = re.sub(r"[ \t]{2,}", " ", text)
