@@ -37,7 +37,7 @@ from reporting.asr.commands import (
     normalise,
     split_commands,
 )
-from reporting.asr.formatting import has_spoken_punctuation
+from reporting.asr.formatting import end_with_mark, has_spoken_punctuation, leading_mark
 from reporting.asr.processing import Flag, TextPipeline, build_pipeline
 from reporting.asr.types import Transcript, Word
 from reporting.errors import DictationError, ReportingError
@@ -433,12 +433,18 @@ class DictationSession:
                 actions.append(part.command.action)
             elif part.text.strip():
                 processed = self.pipeline.process(part.text, utterance.words)
-                if processed.text.strip():
-                    steps.append(state)
+                # "new paragraph" said on its own is a break and nothing else
+                if processed.text.strip() or "\n" in processed.text:
                     # a list the recogniser's pause cut between two utterances is joined too
                     punctuated = has_spoken_punctuation(part.text)
                     joins = not (punctuated or self._punctuated)
-                    state, flags = self._dictate(state, processed.text, processed.flags, joins)
+                    dictated_state, flags = self._dictate(
+                        state, processed.text, processed.flags, joins
+                    )
+                    if dictated_state is state:
+                        continue  # a mark or a break with nothing before it
+                    steps.append(state)
+                    state = dictated_state
                     self._punctuated = punctuated
                     actions.append("dictate")
                     dictated.append(processed.text)
@@ -524,7 +530,21 @@ class DictationSession:
         else:
             current = fields.get(stop.field)
             previous = str(current) if stop.key in touched and current not in (None, "") else ""
-        new_text = _join(previous, text)
+        mark, rest = leading_mark(text)
+        if mark:  # "period" said after a pause ends the sentence before it
+            cut = len(text) - len(rest)
+            flags = [
+                dataclasses.replace(f, start=f.start - cut, end=f.end - cut)
+                for f in flags
+                if f.start >= cut
+            ]
+            previous, text = end_with_mark(previous, mark), rest
+        if not text.strip():  # a mark, or a line or paragraph break, said on its own
+            if not previous:
+                return state, ()  # nothing before it to end: the draft stays as it is
+            new_text = _join(previous, text) if "\n" in text else previous
+        else:
+            new_text = _join(previous, text)
         offset = len(new_text) - len(text.lstrip())
         if joins and previous:
             new_text, joined = self.pipeline.joined_lists(new_text, at=offset)

@@ -205,6 +205,10 @@ def test_pieces_of_one_recording_are_joined_as_the_session_joins_them(pipeline) 
     said = ["No airspace disease period", "Effusion or noncalcified nodule period"]
     assert pipeline.join(pieces[:2], said).startswith("No airspace disease. Effusion")
     assert pipeline.join(["", "No effusion.", ""]) == "No effusion."
+    # "period" said after a pause ends the piece before; with nothing before, it is dropped
+    assert pipeline.join([". Lungs clear.", "Small effusion", ".", ", mild"]) == (
+        "Lungs clear. Small effusion, mild"
+    )
 
 
 def test_a_joined_list_survives_recovery_from_the_journal(pipeline, tmp_path: Path) -> None:

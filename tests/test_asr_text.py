@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from reporting.asr.commands import Grammar, load_grammar, normalise, split_commands
 from reporting.asr.correction import Corrector, load_corrector
 from reporting.asr.fake import transcript_from_text
-from reporting.asr.formatting import FormatOptions, format_text, words_to_number
+from reporting.asr.formatting import (
+    FormatOptions,
+    end_with_mark,
+    format_text,
+    leading_mark,
+    words_to_number,
+)
 from reporting.asr.models import default_model_dir
 from reporting.asr.phrases import Phrasebook
 from reporting.asr.processing import build_pipeline
@@ -81,6 +87,25 @@ def test_spoken_forms_become_written_forms(spoken: str, written: str) -> None:
 )
 def test_number_words_outside_measurements_stay_words(text: str) -> None:
     assert format_text(text).lower() == text
+
+
+@pytest.mark.parametrize(
+    ("before", "text", "after", "rest"),
+    [
+        ("Small effusion", ". Lungs clear.", "Small effusion.", "Lungs clear."),
+        ("Lungs clear.", ", with atelectasis", "Lungs clear,", "with atelectasis"),
+        ("Lungs clear,", ".", "Lungs clear.", ""),
+        ("", ". Lungs clear.", "", "Lungs clear."),
+        ("Findings:\n", ".", "Findings:\n", ""),
+        ("Is it stable?", ".", "Is it stable?", ""),
+        ("Small effusion", "Lungs clear.", "Small effusion", "Lungs clear."),
+    ],
+)
+def test_a_mark_said_at_the_start_of_an_utterance_ends_the_text_before(
+    before: str, text: str, after: str, rest: str
+) -> None:
+    mark, remainder = leading_mark(text)
+    assert (end_with_mark(before, mark), remainder) == (after, rest)
 
 
 def test_sides_capitalised_only_when_asked() -> None:

@@ -155,6 +155,40 @@ def test_scratch_that_delete_last_sentence_and_undo(chest) -> None:
     assert s.current_section == "impression"
 
 
+def test_punctuation_said_after_a_pause_ends_the_sentence_before_it(chest) -> None:
+    s = session(chest)
+    s.apply("Small left pleural effusion")
+    s.apply("period")
+    assert s.draft.section("findings").text == "Small left pleural effusion."
+    # Whisper continued its prompt's spoken "period" before the next sentence (dev clip)
+    s.apply("period. Lung volumes are mildly low.")
+    assert s.draft.section("findings").text == (
+        "Small left pleural effusion. Lung volumes are mildly low."
+    )
+    # a comma said aloud replaces the full stop the recogniser wrote at the pause
+    s.apply("comma with bibasilar atelectasis")
+    assert s.draft.section("findings").text.endswith("mildly low, with bibasilar atelectasis")
+    s.apply("Undo.")
+    assert s.draft.section("findings").text.endswith("Lung volumes are mildly low.")
+
+
+def test_a_break_said_on_its_own_is_kept_and_a_mark_with_nothing_before_it_is_not(chest) -> None:
+    s = session(chest)
+    s.apply("Small left pleural effusion.")
+    s.apply("New paragraph.")
+    s.apply("Heart size normal.")
+    assert s.draft.section("findings").text == (
+        "Small left pleural effusion.\n\nHeart size normal."
+    )
+    s.apply("Go to impression.")
+    for said in ("period", "new paragraph", "comma"):
+        change = s.apply(said)
+        assert change.actions == ()
+        assert s.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+    s.apply("Undo.")  # nothing was dictated there: undo takes back the cursor move
+    assert s.current_section == "findings"
+
+
 def test_previous_and_next_stay_inside_the_template(chest) -> None:
     s = session(chest)
     for _ in range(len(s.stops) + 2):

@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["FormatOptions", "format_text", "has_spoken_punctuation", "words_to_number"]
+__all__ = [
+    "FormatOptions",
+    "end_with_mark",
+    "format_text",
+    "has_spoken_punctuation",
+    "leading_mark",
+    "words_to_number",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +292,32 @@ def _spoken_punctuation(text: str) -> str:
     text = re.sub(r"[ \t]*/[ \t]*", "/", text)
     text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
     return _capitalise_sentences(text)
+
+
+_LEADING_MARK = re.compile(r"[ \t]*(?P<mark>[.,;:?!])[.,;:?! \t]*")
+
+
+def leading_mark(text: str) -> tuple[str, str]:
+    """``(mark, rest)``: the punctuation mark an utterance's text begins with and the text
+    after it, or ``("", text)``.  "Period" said after a pause comes out as an utterance of its
+    own, or at the start of the next one: it ends the sentence dictated before it."""
+    m = _LEADING_MARK.match(text)
+    if m is None:
+        return "", text
+    return m.group("mark"), text[m.end() :]
+
+
+def end_with_mark(before: str, mark: str) -> str:
+    """``before`` ended with ``mark`` (see :func:`leading_mark`), said aloud: it replaces the
+    full stop or comma the recogniser wrote at the pause ("... mildly low." + ", with
+    atelectasis").  ``before`` stays as it is when empty or ended by a line break, a question
+    mark or an exclamation mark."""
+    stripped = before.rstrip(" \t")
+    if not mark or not stripped or stripped[-1] in "\n?!":
+        return before
+    if stripped[-1] in ".,;:":
+        stripped = stripped[:-1]
+    return stripped + mark
 
 
 def _capitalise_sentences(text: str) -> str:

@@ -16,8 +16,10 @@ from typing import Any
 from reporting.asr.correction import Correction, Corrector, load_corrector
 from reporting.asr.formatting import (
     FormatOptions,
+    end_with_mark,
     format_text,
     has_spoken_punctuation,
+    leading_mark,
     words_to_number,
 )
 from reporting.asr.lists import ListRules, join_negated_lists, load_list_rules
@@ -260,6 +262,10 @@ class TextPipeline:
         joins = not any(has_spoken_punctuation(r) for r in raw)
         out = ""
         for text in (t for t in texts if t):
+            mark, text = leading_mark(text)  # "period" said after a pause ends the text before
+            out = end_with_mark(out, mark)
+            if not text:
+                continue
             if not out:
                 out = text
             elif text.startswith("\n") or out.endswith("\n"):
