@@ -221,3 +221,16 @@ def test_an_unsure_second_hearing_is_not_taken(pipeline) -> None:
     tail, listener = listening("Lung volumes are clear.", unsure, pipeline)
     got = tail.transcribe(np.full(2 * SECOND, 0.1, np.float32))
     assert got.text == "Lung volumes are clear." and len(listener.calls) == 1
+
+
+@pytest.mark.parametrize("again", ["Undo. Undo.", "Scratch that. Scratch that!"])
+def test_a_second_hearing_that_says_one_command_twice_is_not_taken(again: str, pipeline) -> None:
+    # dictated "Lung volumes are low." (espeak en+m3), heard first as garble, was heard again
+    # as "Undo. Undo." at -0.64, sure enough: a loop on the command prompt, which would have
+    # undone the dictation before it
+    tail, listener = listening("And phallium saloon.", again, pipeline)
+    got = tail.transcribe(np.full(2 * SECOND, 0.1, np.float32))
+    assert got.text == "And phallium saloon." and len(listener.calls) == 1
+    # said once, the command is taken
+    tail, _ = listening("And phallium saloon.", again.split(". ")[0] + ".", pipeline)
+    assert tail.transcribe(np.full(2 * SECOND, 0.1, np.float32)).text != "And phallium saloon."

@@ -274,7 +274,7 @@ class CommandTail(Wrapping):
         if first >= len(audio) or (last is not None and last - first < SAMPLE_RATE // 10):
             return None
         again = self.listener.transcribe(audio[first:last], prompt=self.prompt)
-        if again.is_empty or _unsure(again):
+        if again.is_empty or _unsure(again) or _repeats(again.text):
             return None
         moved = tuple(
             dataclasses.replace(w, start=w.start + start, end=w.end + start) for w in again.words
@@ -285,6 +285,14 @@ class CommandTail(Wrapping):
 def _unsure(heard: Transcript) -> bool:
     logprobs = [s.avg_logprob for s in heard.segments]
     return bool(logprobs) and sum(logprobs) / len(logprobs) < MIN_LOGPROB
+
+
+def _repeats(text: str) -> bool:
+    """Whether ``text`` says one sentence twice in a row: the decoder looping on its prompt,
+    not a command said ("Lung volumes are low." said alone, espeak en+m3, heard again as
+    "Undo. Undo." at -0.64, sure enough: it would have undone the dictation before it)."""
+    said = [normalise(t) for t in _BETWEEN_SENTENCES.split(text.strip()) if t.strip()]
+    return any(a == b for a, b in zip(said, said[1:], strict=False))
 
 
 def _mean_probability(words: tuple[Word, ...]) -> float:
