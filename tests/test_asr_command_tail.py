@@ -12,6 +12,8 @@ import pytest
 from reporting.asr import FakeTranscriber, build_pipeline, transcript_from_text
 from reporting.asr.command_tail import CommandTail
 from reporting.asr.types import Transcript
+from reporting.dictation import DictationSession
+from reporting.templating import load_template
 
 SECOND = 16_000
 HEARD = "The heart size is normal. Delete left antennas."
@@ -210,6 +212,8 @@ def test_the_command_prompt_is_voice_commands(pipeline) -> None:
     assert len(said) >= 7
     assert all(grammar.parse(s) is not None for s in said), said
     assert {grammar.parse(s).action for s in said} == set(grammar.phrases)  # type: ignore[union-attr]
+    # the breaks a radiologist says on their own have a prompt of their own
+    assert pipeline.vocabulary.break_prompt == "New paragraph. New line."
 
 
 def test_an_unsure_second_hearing_is_not_taken(pipeline) -> None:
@@ -234,3 +238,59 @@ def test_a_second_hearing_that_says_one_command_twice_is_not_taken(again: str, p
     # said once, the command is taken
     tail, _ = listening("And phallium saloon.", again.split(". ")[0] + ".", pipeline)
     assert tail.transcribe(np.full(2 * SECOND, 0.1, np.float32)).text != "And phallium saloon."
+
+
+def test_a_break_said_on_its_own_is_heard_again_as_one(pipeline) -> None:
+    # "new paragraph" said alone (espeak en-us 165) was written "Uparadraft." (0.24) with
+    # the report prompt; not a command, it is heard once more with the break prompt
+    heard = transcript_from_text("Uparadraft.", probabilities={"uparadraft": 0.24})
+    listener = FakeTranscriber(["Uparadraft.", "New paragraph."])
+    tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipeline)
+    tail.listener = listener  # type: ignore[union-attr]
+    got = tail.transcribe(np.full(2 * SECOND, 0.1, np.float32))
+    assert got.text == "New paragraph."
+    vocabulary = pipeline.vocabulary
+    assert [p for _, p in listener.calls] == [vocabulary.command_prompt, vocabulary.break_prompt]
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    session.apply("Small left pleural effusion.")
+    session.apply(got)
+    session.apply("Heart size is normal.")
+    assert session.draft.section("findings").text == (
+        "Small left pleural effusion.\n\nHeart size is normal."
+    )
+
+
+@pytest.mark.parametrize(
+    ("heard", "again", "listens"),
+    [
+        # heard again with the command prompt, a lone "new line" once came back "Undo that."
+        (
+            transcript_from_text("New line.", probabilities={"new": 0.3, "line": 0.2}),
+            "Undo that.",
+            0,
+        ),
+        # a sure short sentence: not heard for a break
+        (transcript_from_text("Stable chest."), "New line.", 1),
+        # a doubtful one that is not the whole utterance
+        (
+            transcript_from_text("Small effusion. Table cap.", probabilities={"table": 0.2}),
+            "New line.",
+            1,
+        ),
+        # heard as more than a break
+        (
+            transcript_from_text("Table cap.", probabilities={"table": 0.2}),
+            "New line. Stable chest.",
+            2,
+        ),
+    ],
+)
+def test_text_is_not_taken_for_a_break(
+    heard: Transcript, again: str, listens: int, pipeline
+) -> None:
+    listener = FakeTranscriber(respond=lambda audio: again)
+    tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipeline)
+    tail.listener = listener  # type: ignore[union-attr]
+    got = tail.transcribe(np.full(3 * SECOND, 0.1, np.float32))
+    assert got.text == heard.text
+    assert len(listener.calls) == listens

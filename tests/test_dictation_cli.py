@@ -181,3 +181,16 @@ def test_a_negated_list_said_with_pauses_stays_negated(
     if ". Large pleural" in segment["raw"]:  # heard with the full stop: joined and flagged
         assert "is negated too" in err
         assert "joined_list" in {f["reason"] for f in segment["flags"]}
+
+
+@pytest.mark.slow
+def test_new_paragraph_said_on_its_own_starts_a_paragraph(tmp_path: Path) -> None:
+    # Whisper base, primed with report text, writes this "new paragraph" as "Euparadraft";
+    # heard again with the command prompt it is the break that was said
+    report = tmp_path / "r.json"
+    clip = str(EXAMPLES / "breaks.flac")
+    assert main(["dictate", clip, "--template", "chest_xr", "--out", str(report)]) == 0
+    findings = loads_record(report.read_text()).section("findings")
+    assert findings is not None
+    first, second = findings.text.split("\n\n")
+    assert first.endswith("pleural effusion.") and second.startswith("Heart size")

@@ -44,6 +44,9 @@ say no_words en+f2 160 "Undo."
 # Dislocations or bone destruction."): joined back, so the findings stay negated
 say negated_list en-us 165 \
   "Otherwise, no focal consolidation, large pleural effusion, or pneumothorax. No fractures, dislocations, or bone destruction."
+# "new paragraph" said on its own, which the report-primed decoder writes as a made-up word
+# ("Euparadraft"): heard again with the command prompt, it starts a paragraph
+say breaks en-us 165 "Small left pleural effusion." "new paragraph" "Heart size is normal."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

@@ -17,6 +17,12 @@ after it (:data:`SAME_TEXT`).  A sentence of dictated text decoded so comes
 out as other text ("Stable chest" as "Table cap."), which is not a command, and is kept as
 first heard.  It costs one short decode per such sentence.
 
+A doubtful short utterance that is not a command is heard once more with the breaks a
+radiologist says on their own as the prompt (``break_prompt``: "New paragraph. New line."),
+and taken when that hearing is nothing but those: the report prompt writes a lone "new
+paragraph" as report words ("Uparadraft.", "No paulidloff."), and adding the breaks to the
+command prompt instead lost three commands of the command benchmark.
+
 Putting the commands into the dictation prompt instead made them heard as well, but changed
 the words of dictated text too (WER 0.122 -> 0.134 on the dev clips, 0.095 -> 0.103 on the
 fresh ones, one side lost unflagged), so it is a decode of its own.
@@ -32,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from reporting.asr.commands import letter_ratio, load_grammar, normalise, split_commands
+from reporting.asr.formatting import is_spoken_punctuation
 from reporting.asr.types import SAMPLE_RATE, Segment, Transcriber, Transcript, Word, Wrapping
 
 __all__ = ["CommandTail", "dictation_transcriber"]
@@ -101,6 +108,7 @@ class CommandTail(Wrapping):
         listener: Transcriber | None = None,
         max_words: int = MAX_WORDS,
         doubt: float = DOUBT,
+        break_prompt: str = "",
     ) -> None:
         self.transcriber = transcriber
         for_recall = getattr(transcriber, "for_recall", None)
@@ -110,6 +118,7 @@ class CommandTail(Wrapping):
         self.prompt = prompt
         self.max_words = max_words
         self.doubt = doubt
+        self.break_prompt = break_prompt
 
     @classmethod
     def for_pipeline(
@@ -128,8 +137,12 @@ class CommandTail(Wrapping):
         return cls(
             transcriber,
             is_command=lambda text: bool(found := parts(text)) and all(p.command for p in found),
-            holds_command=lambda text: any(p.command for p in parts(text)),
+            # a break said on its own ("New line.") is not heard again either
+            holds_command=lambda text: any(
+                p.command or is_spoken_punctuation(p.text) for p in parts(text)
+            ),
             prompt=prompt,
+            break_prompt=pipeline.vocabulary.break_prompt,
         )
 
     def transcribe(
@@ -209,12 +222,13 @@ class CommandTail(Wrapping):
             if self.holds_command(text):
                 return None
             again = self._again(audio, words, a, b)
-            if again is None:
-                return None
-            if self.is_command(again.text):
+            if again is not None and self.is_command(again.text):
                 return (a, b), again, again.text.strip()
-            after = self._commands_after(again, text)
-            return None if after is None else ((b, b), after, f"{text} {after.text}")
+            after = None if again is None else self._commands_after(again, text)
+            if after is not None:
+                return (b, b), after, f"{text} {after.text}"
+            heard = self._break(audio, words, a, b)
+            return None if heard is None else ((a, b), heard, heard.text.strip())
         commas = [i + 1 for i in range(a, b - 1) if words[i].word.strip().endswith(",")]
         pieces = text.split(",")
         if not commas or len(pieces) != len(commas) + 1:
@@ -238,6 +252,24 @@ class CommandTail(Wrapping):
             if self.holds_command(new):
                 return (c, d), again, new
         return None
+
+    def _break(
+        self, audio: np.ndarray, words: tuple[Word, ...], a: int, b: int
+    ) -> Transcript | None:
+        """The break ("New paragraph.", "New line.") that the words ``a``..``b`` are when
+        they are the whole utterance, doubtful, and heard again with the break prompt as
+        nothing but spoken punctuation; else None.  Said on its own, "new paragraph" is
+        written with the report prompt as a made-up word ("Uparadraft.", "No paulidloff."),
+        and with the command prompt sometimes as a command ("Undo that." for "new line")."""
+        if (
+            not self.break_prompt
+            or a != 0
+            or b != len(words)
+            or _mean_probability(words[a:b]) >= self.doubt
+        ):
+            return None
+        heard = self._again(audio, words, a, b, prompt=self.break_prompt)
+        return heard if heard is not None and is_spoken_punctuation(heard.text) else None
 
     def _commands_after(self, again: Transcript, text: str) -> Transcript | None:
         """The commands that end ``again``, a second hearing of the sentence ``text``, as a
@@ -263,17 +295,24 @@ class CommandTail(Wrapping):
         return None
 
     def _again(
-        self, audio: np.ndarray, words: tuple[Word, ...], a: int, b: int
+        self,
+        audio: np.ndarray,
+        words: tuple[Word, ...],
+        a: int,
+        b: int,
+        *,
+        prompt: str | None = None,
     ) -> Transcript | None:
         """The audio of ``words[a:b]`` (from a little before the first to the start of the
-        word after them, or the end) heard again with the command prompt, its words timed from
-        the start of ``audio``; None when nothing was heard or the decoder was unsure of it."""
+        word after them, or the end) heard again with the command prompt (or ``prompt``), its
+        words timed from the start of ``audio``; None when nothing was heard or the decoder
+        was unsure of it."""
         start = max(0.0, words[a].start - LEAD_S)
         first = int(start * SAMPLE_RATE)
         last = int(words[b].start * SAMPLE_RATE) if b < len(words) else None
         if first >= len(audio) or (last is not None and last - first < SAMPLE_RATE // 10):
             return None
-        again = self.listener.transcribe(audio[first:last], prompt=self.prompt)
+        again = self.listener.transcribe(audio[first:last], prompt=prompt or self.prompt)
         if again.is_empty or _unsure(again) or _repeats(again.text):
             return None
         moved = tuple(

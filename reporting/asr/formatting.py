@@ -17,6 +17,7 @@ __all__ = [
     "end_with_mark",
     "format_text",
     "has_spoken_punctuation",
+    "is_spoken_punctuation",
     "leading_mark",
     "words_to_number",
 ]
@@ -273,6 +274,16 @@ def spoken_sentence_ends(text: str) -> list[tuple[int, int]]:
 def has_spoken_punctuation(text: str) -> bool:
     """Whether ``text`` holds a spoken punctuation word: its speaker punctuates aloud."""
     return next(_punctuation_words(text), None) is not None
+
+
+def is_spoken_punctuation(text: str) -> bool:
+    """Whether ``text`` is spoken punctuation and nothing else ("New paragraph.", "period")."""
+    rest, pos, found = [], 0, False
+    for m, _ in _punctuation_words(text):
+        rest.append(text[pos : m.start()])
+        pos, found = m.end(), True
+    rest.append(text[pos:])
+    return found and not re.search(r"\w", "".join(rest))
 
 
 def _spoken_punctuation(text: str) -> str:

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from reporting.asr.formatting import is_spoken_punctuation
 from reporting.errors import LexiconError
 from reporting.lexicons import check_keys, load_lexicon
 
@@ -114,6 +115,9 @@ class Vocabulary:
     #: the voice commands as sentences: the prompt of a decode that listens for a command
     #: (see :mod:`reporting.asr.command_tail`)
     command_prompt: str = ""
+    #: the breaks said on their own as sentences ("New paragraph. New line."): the prompt of
+    #: a decode that listens for one in a short utterance that was not a command
+    break_prompt: str = ""
 
     def with_terms(self, extra: tuple[str, ...]) -> Vocabulary:
         seen = {t.lower() for t in self.terms}
@@ -163,7 +167,13 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         "the file",
         data,
         required=("description", "terms", "prompts"),
-        optional=("prompt_max_terms", "low_confidence", "template_prompts", "command_prompt"),
+        optional=(
+            "prompt_max_terms",
+            "low_confidence",
+            "template_prompts",
+            "command_prompt",
+            "break_prompt",
+        ),
     )
     terms = data["terms"]
     if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
@@ -178,6 +188,15 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
     if not isinstance(commands, str):
         raise LexiconError(f"{path}: 'command_prompt' must be a string of voice commands")
     commands = " ".join(commands.split())
+    breaks = data.get("break_prompt", "")
+    if not isinstance(breaks, str) or not all(
+        is_spoken_punctuation(b) for b in re.split(r"(?<=\.)\s+", breaks.strip()) if breaks
+    ):
+        raise LexiconError(
+            f"{path}: 'break_prompt' must be spoken punctuation as sentences "
+            "('New paragraph. New line.')"
+        )
+    breaks = " ".join(breaks.split())
     for tid, passage in passages.items():
         if not isinstance(passage, str) or not passage.strip():
             raise LexiconError(f"{path}: template_prompts.{tid} must be a non-empty passage")
@@ -268,6 +287,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
         policy,
         {tid: " ".join(p.split()) for tid, p in passages.items()},
         commands,
+        breaks,
     )
 
 
@@ -277,7 +297,13 @@ def load_vocabulary(name: str = "asr_vocabulary.json") -> Vocabulary:
     lex = load_lexicon(
         name,
         required=("terms", "prompts"),
-        optional=("prompt_max_terms", "low_confidence", "template_prompts", "command_prompt"),
+        optional=(
+            "prompt_max_terms",
+            "low_confidence",
+            "template_prompts",
+            "command_prompt",
+            "break_prompt",
+        ),
     )
     data = {"description": lex.description, **lex.data}
     return _vocabulary_from(lex.path, data)
