@@ -992,11 +992,13 @@ def test_repetition_and_hallucination_guards() -> None:
     assert engine._keep("No effusion.", 0.2, -0.3, ())
 
 
-def _decoded(text: str, no_speech: float = 0.05, logprob: float = -0.2) -> SimpleNamespace:
+def _decoded(
+    text: str, no_speech: float = 0.05, logprob: float = -0.2, probability: float = 0.9
+) -> SimpleNamespace:
     """A faster-whisper segment as the decoder returns it: words with their leading spaces."""
     raw = re.findall(r"\s*\S+", text)
     words = [
-        SimpleNamespace(word=w, start=0.3 + 0.3 * i, end=0.55 + 0.3 * i, probability=0.9)
+        SimpleNamespace(word=w, start=0.3 + 0.3 * i, end=0.55 + 0.3 * i, probability=probability)
         for i, w in enumerate(raw)
     ]
     return SimpleNamespace(
@@ -1029,3 +1031,26 @@ def test_loops_without_speech_before_them_are_still_dropped() -> None:
     assert [s.text for s in engine._segments([_decoded(twice)], 20.0, short=False)] == [
         twice.strip()
     ]
+
+
+def test_words_copied_from_the_prompt_are_not_taken_for_speech() -> None:
+    """ "Lung volumes are low." said alone (espeak en+m3) was decoded as the default prompt's
+    last words, each at probability 0.00-0.01: it would have put "No acute disease" in a
+    report where it was never said."""
+    from reporting.asr.engine import TranscriberOptions, WhisperTranscriber
+
+    engine = WhisperTranscriber(TranscriberOptions())
+    prompt = (
+        "Findings. No pleural effusion or pneumothorax. Go to impression. No acute disease period"
+    )
+    copy = _decoded(" No acute disease period", probability=0.004)
+    assert engine._segments([copy], 2.0, short=True, prompt=prompt) == []
+    # the same words heard (said as the prompt ends), unsure words that are not the prompt's,
+    # or no prompt: kept
+    for segment, told in [
+        (_decoded(" No acute disease.", probability=0.6), prompt),
+        (_decoded(" Low lung volumes.", probability=0.01), prompt),
+        (_decoded(" No acute disease period", probability=0.004), None),
+        (_decoded(" disease", probability=0.004), prompt),  # one word is too little to tell
+    ]:
+        assert len(engine._segments([segment], 2.0, short=True, prompt=told)) == 1

@@ -194,3 +194,16 @@ def test_new_paragraph_said_on_its_own_starts_a_paragraph(tmp_path: Path) -> Non
     assert findings is not None
     first, second = findings.text.split("\n\n")
     assert first.endswith("pleural effusion.") and second.startswith("Heart size")
+
+
+@pytest.mark.slow
+def test_words_copied_from_the_prompt_never_reach_the_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # "Lung volumes are low." that Whisper base, primed with the default prompt, wrote as that
+    # prompt's "No pleural effusion." at probability ~0: a finding never said
+    clip = str(EXAMPLES / "prompt_copy.flac")
+    assert main(["transcribe", clip]) == 0
+    out, err = capsys.readouterr()
+    assert "effusion" not in out.lower() and "acute" not in out.lower()
+    assert out.strip() or "say it again" in err

@@ -47,6 +47,9 @@ say negated_list en-us 165 \
 # "new paragraph" said on its own, which the report-primed decoder writes as a made-up word
 # ("Euparadraft"): heard again with the command prompt, it starts a paragraph
 say breaks en-us 165 "Small left pleural effusion." "new paragraph" "Heart size is normal."
+# a short sentence the decoder hears nothing sure in: without a template it wrote the default
+# prompt's words instead ("No pleural effusion.", each at probability ~0), which are dropped
+say prompt_copy en+m3 160 "Lung volumes are low."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

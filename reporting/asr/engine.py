@@ -328,6 +328,25 @@ def _repeated_tail(keys: list[str], period: int, *, cut_short: bool = False) -> 
     return same
 
 
+#: a segment whose every word the decoder gave less than this, and that is the prompt's own
+#: words, was copied from the prompt, not heard
+_COPY_MAX_PROBABILITY = 0.05
+
+
+def _copied(words: tuple[Word, ...], prompt: str | None) -> bool:
+    """True when ``words`` are two or more words that stand in a row in ``prompt`` and the
+    decoder gave each of them almost no chance: "Lung volumes are low." said alone (espeak
+    en+m3) was written "No acute disease period", the end of the default prompt, at
+    probabilities 0.00-0.01.  Real speech decoded so had runs of such words ("Low lung" at
+    0.02 and 0.003), never a whole segment of the prompt's words."""
+    if not prompt or len(words) < 2:
+        return False
+    if any(w.probability >= _COPY_MAX_PROBABILITY for w in words):
+        return False
+    said = " ".join(re.findall(r"[\w']+", " ".join(w.word for w in words).lower()))
+    return f" {said} " in " " + " ".join(re.findall(r"[\w']+", prompt.lower())) + " "
+
+
 def _repetitive(text: str) -> bool:
     """True for decoder loops: highly compressible text or one word/phrase repeated."""
     words = re.findall(r"[\w']+", text.lower())
@@ -431,7 +450,10 @@ class WhisperTranscriber:
         frames = self._window_frames(padded.size)
         if frames is not None:
             kept = self._segments(
-                self._decode_window(padded, frames, prompt, hotwords), duration, short=True
+                self._decode_window(padded, frames, prompt, hotwords),
+                duration,
+                short=True,
+                prompt=prompt,
             )
             if _looped(" ".join(s.text for s in kept)):
                 # a short window can send the decoder round in a loop: Whisper's own window
@@ -440,7 +462,7 @@ class WhisperTranscriber:
             language_probability = 1.0
         if frames is None:
             segments_iter, info = self._decode_whisper(padded, prompt, hotwords)
-            kept = self._segments(segments_iter, duration, short=False)
+            kept = self._segments(segments_iter, duration, short=False, prompt=prompt)
             language_probability = float(getattr(info, "language_probability", 0.0))
         text = " ".join(s.text for s in kept).strip()
         transcript = Transcript(
@@ -463,8 +485,11 @@ class WhisperTranscriber:
                 return restored
         return transcript
 
-    def _segments(self, found: Iterable[Any], duration: float, *, short: bool) -> list[Segment]:
-        """The decoder's segments that pass the guards, times relative to the unpadded audio."""
+    def _segments(
+        self, found: Iterable[Any], duration: float, *, short: bool, prompt: str | None = None
+    ) -> list[Segment]:
+        """The decoder's segments that pass the guards (``prompt``: the decode's, whose words
+        a segment may have copied instead of hearing), times relative to the unpadded audio."""
         kept: list[Segment] = []
         for seg in found:
             text = seg.text.strip()
@@ -487,7 +512,9 @@ class WhisperTranscriber:
                     said = "".join(w.word for w in spoken[: len(unlooped)])
                     words, text = unlooped, said.strip()
                     end = min(end, unlooped[-1].end)
-            if not self._keep(text, seg.no_speech_prob, seg.avg_logprob, words):
+            if _copied(words, prompt):
+                log.debug("dropped a segment of %d words copied from the prompt", len(words))
+            elif not self._keep(text, seg.no_speech_prob, seg.avg_logprob, words):
                 log.debug(
                     "dropped a segment (no-speech %.2f, logprob %.2f)",
                     seg.no_speech_prob,
