@@ -362,6 +362,11 @@ def test_template_prompts_are_validated(tmp_path: Path) -> None:
     vocab = _vocabulary_from(bad, {**base, "template_prompts": {"chest_xr": "Lungs  clear."}})
     assert vocab.prompt(modality="CR", template="chest_xr") == "Lungs clear."
     assert vocab.prompt(modality="CR", template="ct_head") == "Findings."
+    with pytest.raises(LexiconError, match=r"asr_vocabulary.json.*'break_prompt'"):
+        _vocabulary_from(bad, {**base, "break_prompt": "New paragraph. Undo."})
+    vocab = _vocabulary_from(bad, {**base, "break_prompt": "New paragraph.  New line."})
+    assert vocab.break_prompt == "New paragraph. New line."
+    assert _vocabulary_from(bad, base).break_prompt == ""
 
 
 def test_corrector_affixes_are_validated(tmp_path: Path) -> None:
