@@ -167,12 +167,20 @@ def test_a_clause_that_is_not_a_misheard_command_is_kept(
 def test_what_is_not_a_misheard_command_is_kept(
     heard: str, again: str, listens: int, pipeline
 ) -> None:
+    got, listener = _listened_to(heard, again, pipeline)
+    assert got.text == heard
+    assert len(listener.calls) == listens
+
+
+def _listened_to(
+    heard: str | Transcript, again: str, pipeline
+) -> tuple[Transcript, FakeTranscriber]:
+    """``heard`` listened to for commands (and breaks) by a listener that hears ``again``
+    in any audio: the result, and the listener."""
     listener = FakeTranscriber(respond=lambda audio: again)
     tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipeline)
     tail.listener = listener  # type: ignore[union-attr]
-    got = tail.transcribe(np.full(3 * SECOND, 0.1, np.float32))
-    assert got.text == heard
-    assert len(listener.calls) == listens
+    return tail.transcribe(np.full(3 * SECOND, 0.1, np.float32)), listener
 
 
 def test_silence_is_not_listened_to(pipeline) -> None:
@@ -288,9 +296,6 @@ def test_a_break_said_on_its_own_is_heard_again_as_one(pipeline) -> None:
 def test_text_is_not_taken_for_a_break(
     heard: Transcript, again: str, listens: int, pipeline
 ) -> None:
-    listener = FakeTranscriber(respond=lambda audio: again)
-    tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipeline)
-    tail.listener = listener  # type: ignore[union-attr]
-    got = tail.transcribe(np.full(3 * SECOND, 0.1, np.float32))
+    got, listener = _listened_to(heard, again, pipeline)
     assert got.text == heard.text
     assert len(listener.calls) == listens

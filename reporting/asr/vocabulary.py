@@ -161,19 +161,23 @@ def _patterns(path: Path, key: str, value: Any) -> tuple[re.Pattern[str], ...]:
     return tuple(compiled)
 
 
+#: the file's keys besides "description", "terms" and "prompts"
+_OPTIONAL = (
+    "prompt_max_terms",
+    "low_confidence",
+    "template_prompts",
+    "command_prompt",
+    "break_prompt",
+)
+
+
 def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
     check_keys(
         path,
         "the file",
         data,
         required=("description", "terms", "prompts"),
-        optional=(
-            "prompt_max_terms",
-            "low_confidence",
-            "template_prompts",
-            "command_prompt",
-            "break_prompt",
-        ),
+        optional=_OPTIONAL,
     )
     terms = data["terms"]
     if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
@@ -297,13 +301,7 @@ def load_vocabulary(name: str = "asr_vocabulary.json") -> Vocabulary:
     lex = load_lexicon(
         name,
         required=("terms", "prompts"),
-        optional=(
-            "prompt_max_terms",
-            "low_confidence",
-            "template_prompts",
-            "command_prompt",
-            "break_prompt",
-        ),
+        optional=_OPTIONAL,
     )
     data = {"description": lex.description, **lex.data}
     return _vocabulary_from(lex.path, data)
