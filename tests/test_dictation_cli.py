@@ -186,7 +186,7 @@ def test_a_negated_list_said_with_pauses_stays_negated(
 @pytest.mark.slow
 def test_new_paragraph_said_on_its_own_starts_a_paragraph(tmp_path: Path) -> None:
     # Whisper base, primed with report text, writes this "new paragraph" as "Euparadraft";
-    # heard again with the command prompt it is the break that was said
+    # heard again with the break prompt it is the break that was said
     report = tmp_path / "r.json"
     clip = str(EXAMPLES / "breaks.flac")
     assert main(["dictate", clip, "--template", "chest_xr", "--out", str(report)]) == 0

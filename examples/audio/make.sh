@@ -45,7 +45,7 @@ say no_words en+f2 160 "Undo."
 say negated_list en-us 165 \
   "Otherwise, no focal consolidation, large pleural effusion, or pneumothorax. No fractures, dislocations, or bone destruction."
 # "new paragraph" said on its own, which the report-primed decoder writes as a made-up word
-# ("Euparadraft"): heard again with the command prompt, it starts a paragraph
+# ("Euparadraft"): heard again with the break prompt, it starts a paragraph
 say breaks en-us 165 "Small left pleural effusion." "new paragraph" "Heart size is normal."
 # a short sentence the decoder hears nothing sure in: without a template it wrote the default
 # prompt's words instead ("No pleural effusion.", each at probability ~0), which are dropped
