@@ -138,6 +138,15 @@ def _drop_last_sentence(text: str) -> str:
     return stripped[: cut + 1].rstrip() if cut >= 0 else ""
 
 
+#: words that name a side: a doubtful one is "the side"; another word flagged for a side may
+#: sound like one or have swallowed one
+_SIDE_WORDS = frozenset({"left", "right", "bilateral", "both", "l", "r"})
+
+
+def _bare_word(word: str) -> str:
+    return re.sub(r"[^a-z]", "", word.lower())
+
+
 def _join(before: str, addition: str) -> str:
     if not before.strip():
         return addition.lstrip()
@@ -374,6 +383,12 @@ class DictationSession:
                     else f"the recogniser was only {prob:.0%} sure"
                 )
                 message = f"please confirm {what} '{word}': {why}"
+                if reason == "side" and _bare_word(word) not in _SIDE_WORDS:
+                    # a word that sounds like a side, or may have swallowed one ("Heart size",
+                    # "deform type ribs" for "deformed right ribs")
+                    message = (
+                        f"please confirm '{word}': a side may be misheard or lost here ({why})"
+                    )
             out.append(
                 Issue(
                     code=LOW_CONFIDENCE,

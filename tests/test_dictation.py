@@ -189,6 +189,18 @@ def test_a_break_said_on_its_own_is_kept_and_a_mark_with_nothing_before_it_is_no
     assert s.current_section == "findings"
 
 
+def test_a_doubtful_side_and_a_word_that_may_hide_one_are_told_apart(chest) -> None:
+    s = session(chest)
+    s.apply(transcript_from_text("Small left effusion.", probabilities={"left": 0.5}))
+    s.apply(transcript_from_text("Heart size is normal.", probabilities={"heart": 0.13, "size": 0}))
+    messages = {i.evidence[0].text: i.message for i in s.issues}
+    assert messages["left"] == "please confirm the side 'left': the recogniser was only 50% sure"
+    assert messages["Heart"] == (
+        "please confirm 'Heart': a side may be misheard or lost here (the recogniser was only "
+        "13% sure)"
+    )
+
+
 def test_previous_and_next_stay_inside_the_template(chest) -> None:
     s = session(chest)
     for _ in range(len(s.stops) + 2):
