@@ -24,6 +24,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("dictation_eval", []),
     ("prompt_skip_eval", []),
     ("command_eval", []),
+    ("short_eval", []),
     ("voice_difficulty", []),
     ("tui_latency", []),
 ]
