@@ -13,6 +13,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 try:
     import dictation_eval
     import prompt_skip_eval
+    import short_eval
 finally:
     sys.path.pop(0)
 
@@ -130,3 +131,15 @@ def test_the_skip_benchmark_counts_a_run_of_lost_words_not_scattered_ones() -> N
         "Go to findings. Clear lungs. Go to impression. Normal period"
     )
     assert sentences == ["Clear lungs.", "Normal."]
+
+
+def test_the_short_sentences_are_short_unseen_and_the_same_every_run() -> None:
+    if not dictation_eval.DATA.is_file():
+        pytest.skip("../shared/data is not beside the checkout")
+    chosen = short_eval.short_sentences(20)
+    assert chosen == short_eval.short_sentences(20) and len(set(chosen)) == 20
+    _, unseen = dictation_eval.clip_sets(dictation_eval.DEFAULT_CLIPS)
+    for said in chosen:
+        assert 2 <= len(said.split()) <= 4 and said.endswith(".")
+        assert "XXXX" not in said and not any(c.isdigit() for c in said)
+        assert " ".join(dictation_eval.words(said)) not in unseen
