@@ -548,11 +548,7 @@ class DictationSession:
         mark, rest = leading_mark(text)
         if mark:  # "period" said after a pause ends the sentence before it
             cut = len(text) - len(rest)
-            flags = [
-                dataclasses.replace(f, start=f.start - cut, end=f.end - cut)
-                for f in flags
-                if f.start >= cut
-            ]
+            flags = [f.moved(-cut) for f in flags if f.start >= cut]
             previous, text = end_with_mark(previous, mark), rest
         if not text.strip():  # a mark, or a line or paragraph break, said on its own
             if not previous:
@@ -563,9 +559,7 @@ class DictationSession:
         offset = len(new_text) - len(text.lstrip())
         if joins and previous:
             new_text, joined = self.pipeline.joined_lists(new_text, at=offset)
-            flags = [*flags] + [
-                dataclasses.replace(f, start=f.start - offset, end=f.end - offset) for f in joined
-            ]
+            flags = [*flags] + [f.moved(-offset) for f in joined]
         if stop.field is None:
             texts[stop.section] = new_text
         else:

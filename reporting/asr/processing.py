@@ -58,6 +58,10 @@ class Flag:
     #: the span is the joined part, and ``probability`` is 1.0, as no one word is doubted)
     reason: str
 
+    def moved(self, by: int) -> Flag:
+        """This flag with its span ``by`` characters further on (back, when negative)."""
+        return Flag(self.start + by, self.end + by, self.word, self.probability, self.reason)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "start": self.start,
