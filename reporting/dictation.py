@@ -37,7 +37,12 @@ from reporting.asr.commands import (
     normalise,
     split_commands,
 )
-from reporting.asr.formatting import end_with_mark, has_spoken_punctuation, leading_mark
+from reporting.asr.formatting import (
+    append_text,
+    end_with_mark,
+    has_spoken_punctuation,
+    leading_mark,
+)
 from reporting.asr.processing import Flag, TextPipeline, build_pipeline
 from reporting.asr.types import Transcript, Word
 from reporting.errors import DictationError, ReportingError
@@ -145,16 +150,6 @@ _SIDE_WORDS = frozenset({"left", "right", "bilateral", "both", "l", "r"})
 
 def _bare_word(word: str) -> str:
     return re.sub(r"[^a-z]", "", word.lower())
-
-
-def _join(before: str, addition: str) -> str:
-    if not before.strip():
-        return addition.lstrip()
-    if addition.startswith("\n"):
-        return before.rstrip() + addition
-    if before.endswith("\n"):
-        return before + addition.lstrip()
-    return f"{before.rstrip()} {addition.lstrip()}"
 
 
 class DictationSession:
@@ -553,12 +548,14 @@ class DictationSession:
         if not text.strip():  # a mark, or a line or paragraph break, said on its own
             if not previous:
                 return state, ()  # nothing before it to end: the draft stays as it is
-            new_text = _join(previous, text) if "\n" in text else previous
+            new_text = append_text(previous, text) if "\n" in text else previous
         else:
-            new_text = _join(previous, text)
-        offset = len(new_text) - len(text.lstrip())
+            new_text = append_text(previous, text)
+        # where ``text`` starts in ``new_text``: only the blanks it begins with can be dropped
+        offset = len(new_text) - len(text)
         if joins and previous:
-            new_text, joined = self.pipeline.joined_lists(new_text, at=offset)
+            at = len(new_text) - len(text.lstrip())
+            new_text, joined = self.pipeline.joined_lists(new_text, at=at)
             flags = [*flags] + [f.moved(-offset) for f in joined]
         if stop.field is None:
             texts[stop.section] = new_text

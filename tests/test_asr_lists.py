@@ -211,6 +211,23 @@ def test_pieces_of_one_recording_are_joined_as_the_session_joins_them(pipeline) 
     )
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        ["Heart size is normal new paragraph", "new line lungs are clear."],
+        ["new line heart size is normal.", "Lungs are clear new line", "new line", "No effusion."],
+        ["Heart size is normal.", "new paragraph", "Lungs are clear."],
+    ],
+)
+def test_transcribe_and_the_session_join_pieces_alike(pipeline, said: list[str]) -> None:
+    session = DictationSession(load_template("chest_xr"), pipeline=pipeline)
+    session.apply("Go to findings.")
+    for piece in said:
+        session.apply(Utterance(piece))
+    pieces = [pipeline.process(piece).text for piece in said]
+    assert pipeline.join(pieces, said) == session.draft.section("findings").text
+
+
 def test_a_joined_list_survives_recovery_from_the_journal(pipeline, tmp_path: Path) -> None:
     journal = tmp_path / "j.jsonl"
     session = DictationSession(load_template("chest_xr"), pipeline=pipeline, journal=journal)

@@ -435,3 +435,16 @@ def test_speech_the_recogniser_hears_no_words_in_can_be_kept_to_tell_the_user() 
     assert notice.startswith(f"spine.flac: {kept.start:.1f}-{kept.end:.1f} s") and "again" in notice
     heard = recognise(speech, FakeTranscriber(["Disc protrusion."]), keep_unheard=True)
     assert [p.unheard for p in heard] == [False]
+
+
+def test_breaks_said_across_utterances_all_stay_and_flags_stay_on_their_words(chest) -> None:
+    s = session(chest)
+    s.apply("Go to findings.")
+    s.apply("Heart size is normal new paragraph")
+    heard = transcript_from_text("New line left lung is clear.", probabilities={"left": 0.5})
+    change = s.apply(Utterance.from_transcript(heard))
+    findings = s.draft.section("findings").text
+    # "new paragraph" then "new line" is three breaks, as said in one utterance
+    assert findings == "Heart size is normal\n\n\nLeft lung is clear."
+    assert [f.reason for f in change.flags] == ["side"]
+    assert [s.draft.text[i.start : i.end] for i in s.issues] == ["Left"]

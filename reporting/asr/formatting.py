@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "FormatOptions",
+    "append_text",
     "end_with_mark",
     "format_text",
     "has_spoken_punctuation",
@@ -329,6 +330,18 @@ def end_with_mark(before: str, mark: str) -> str:
     if stripped[-1] in ".,;:":
         stripped = stripped[:-1]
     return stripped + mark
+
+
+def append_text(before: str, addition: str) -> str:
+    """``addition``, dictated after ``before``, added to it: one space between them, or none
+    beside a line break.  Every break said stays, as within one utterance ("new line" said
+    twice leaves an empty line); text dictated first drops the breaks it begins with."""
+    if not before.strip():
+        return addition.lstrip()
+    kept = before.rstrip(" \t")
+    if addition.startswith("\n") or kept.endswith("\n"):
+        return kept + addition.lstrip(" \t")
+    return f"{kept.rstrip()} {addition.lstrip()}"
 
 
 def _capitalise_sentences(text: str) -> str:

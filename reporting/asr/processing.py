@@ -16,6 +16,7 @@ from typing import Any
 from reporting.asr.correction import Correction, Corrector, load_corrector
 from reporting.asr.formatting import (
     FormatOptions,
+    append_text,
     end_with_mark,
     format_text,
     has_spoken_punctuation,
@@ -270,15 +271,10 @@ class TextPipeline:
             out = end_with_mark(out, mark)
             if not text:
                 continue
-            if not out:
-                out = text
-            elif text.startswith("\n") or out.endswith("\n"):
-                out += text
-            else:
-                at = len(out) + 1
-                out = f"{out} {text}"
-                if joins:
-                    out, _ = self.joined_lists(out, at=at)
+            before = out
+            out = append_text(out, text)
+            if joins and before.strip():  # a list is never joined across a line break
+                out, _ = self.joined_lists(out, at=len(out) - len(text.lstrip()))
         return out
 
     def process_transcript(self, transcript: Transcript) -> Processed:
