@@ -28,6 +28,7 @@ from reporting.asr.processing import build_pipeline
 from reporting.asr.vocabulary import load_vocabulary, template_terms
 from reporting.dictation import DictationSession, Utterance
 from reporting.errors import LexiconError
+from reporting.lexicons import lexicon_path
 from reporting.templating import load_template
 
 
@@ -493,6 +494,22 @@ def test_no_report_sentence_sounds_like_a_command(iu_records: list[dict]) -> Non
     assert {s: c for s, c in inside.items() if c is not None} == {}
 
 
+@pytest.mark.parametrize("predicate", ["normal", "clear", "stable", "unremarkable", "intact"])
+def test_a_short_sentence_about_an_organ_is_never_a_command(predicate: str) -> None:
+    # telegraphic dictation ("Heart normal.", "Liver normal.") may sound like "insert
+    # normal", but a sentence that names anatomy is report text: a command would have put
+    # a normal macro's text in the report instead
+    g = load_grammar()
+    anatomy = json.loads(lexicon_path("anatomy.json").read_text())["concepts"]
+    organs = {t.lower() for c in anatomy.values() for t in c["terms"]}
+    said = [f"{organ.capitalize()} {predicate}." for organ in sorted(organs)]
+    assert "Heart normal." in said or predicate != "normal"
+    fired = {s: g.parse(s) for s in said}
+    assert {s: c for s, c in fired.items() if c is not None} == {}
+    ending = {s: g.parse_trailing(f"Small effusion. {s}") for s in said}
+    assert {s: c for s, c in ending.items() if c is not None} == {}
+
+
 def test_go_to_needs_a_known_target() -> None:
     g = load_grammar()
     assert g.parse("go to the lungs", targets=frozenset({"lungs"})) is not None
@@ -788,6 +805,17 @@ def test_grammar_lexicon_rejects_unknown_keys(tmp_path: Path) -> None:
             (
                 {"sounds_like": {"min_score": 80, "min_length": "ten", "length_slack": 2}},
                 "min_length",
+            ),
+            (
+                {
+                    "sounds_like": {
+                        "min_score": 80,
+                        "min_length": 10,
+                        "length_slack": 2,
+                        "not_with_terms_of": ["no_such_lexicon.json"],
+                    }
+                },
+                "no_such_lexicon",
             ),
         ]:
             command = {"action": "undo", "phrases": ["undo"]}

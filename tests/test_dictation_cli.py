@@ -207,3 +207,16 @@ def test_words_copied_from_the_prompt_never_reach_the_text(
     out, err = capsys.readouterr()
     assert "effusion" not in out.lower() and "acute" not in out.lower()
     assert out.strip() or "say it again" in err
+
+
+@pytest.mark.slow
+def test_a_short_sentence_about_an_organ_is_dictated_not_a_command(tmp_path: Path) -> None:
+    # "Heart normal." is as alike in letters to "insert normal" as a misheard command; it
+    # once inserted the whole normal findings text ("Lungs: Clear. ... No pleural effusion")
+    report = tmp_path / "r.json"
+    clip = str(EXAMPLES / "heart_normal.flac")
+    assert main(["dictate", clip, "--template", "chest_xr", "--out", str(report)]) == 0
+    findings = loads_record(report.read_text()).section("findings")
+    assert findings is not None
+    assert findings.text.startswith("Heart normal.")
+    assert "effusion" not in findings.text and "Lines and tubes" not in findings.text

@@ -50,6 +50,9 @@ say breaks en-us 165 "Small left pleural effusion." "new paragraph" "Heart size 
 # a short sentence the decoder hears nothing sure in: without a template it wrote the default
 # prompt's words instead ("No pleural effusion.", each at probability ~0), which are dropped
 say prompt_copy en+m3 160 "Lung volumes are low."
+# telegraphic sentences about an organ: "Heart normal." sounds like "insert normal" to the
+# letters, and once inserted the whole normal findings text; a sentence naming anatomy is text
+say heart_normal en-us 160 "Heart normal." "Lungs clear."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

@@ -110,6 +110,12 @@ class Grammar:
     command_length_slack: int = 0
     #: how alike a sentence's last words must be to a command phrase of three words or more
     command_end_score: float = 101.0
+    #: words of anatomy and finding terms: words that only sound like a command and hold one
+    #: of these are report text ("Heart normal." is not "insert normal")
+    report_words: frozenset[str] = frozenset()
+
+    def _names_anatomy(self, words: list[str]) -> bool:
+        return any(w in self.report_words for w in words)
 
     def _strip_fillers(self, words: list[str]) -> list[str]:
         while words and words[0] in self.fillers:
@@ -197,6 +203,8 @@ class Grammar:
         leading = [p for action in self.leading for p in self.phrases.get(action, ())]
         if any(said.startswith(p + " ") for p in leading):
             return None  # a command said right, then words: a command and text
+        if self._names_anatomy(said.split()):
+            return None
         best = (0.0, "")
         for action in ACTIONS:
             if action == "go_to":
@@ -277,6 +285,7 @@ class Grammar:
                     and len(phrase) >= self.command_min_length
                     and abs(len(tail) - len(phrase)) <= self.command_length_slack
                     and letter_ratio(tail, phrase) >= self.command_end_score
+                    and not self._names_anatomy(said[-n:])
                 )
                 if tail == phrase or alike:
                     found = found or (Command(action, None, tail), len(said) - n)
@@ -521,8 +530,12 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
         "sounds_like",
         lex.get("sounds_like", {"min_score": 101, "min_length": 10, "length_slack": 0}),
         required=("min_score", "min_length", "length_slack"),
-        optional=("min_score_at_end",),
+        optional=("min_score_at_end", "not_with_terms_of"),
     )
+    term_lexicons = expect_str_list(
+        path, "sounds_like.not_with_terms_of", alike.get("not_with_terms_of", []), allow_empty=True
+    )
+    command_words = {w for said in phrases.values() for p in said for w in p.split()}
     return Grammar(
         phrases,
         {normalise(k): v for k, v in sections.items()},
@@ -547,4 +560,23 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
         command_end_score=float(
             expect_int(path, "sounds_like.min_score_at_end", alike.get("min_score_at_end", 101))
         ),
+        report_words=_term_words(tuple(term_lexicons)) - command_words,
     )
+
+
+@cache
+def _term_words(names: tuple[str, ...]) -> frozenset[str]:
+    """The words (three letters or more) of the terms of the concept lexicons ``names``
+    (``anatomy.json``, ``findings.json``: each concept lists its ``terms``)."""
+    words: set[str] = set()
+    for name in names:
+        lex = load_lexicon(name, required=("concepts",), optional=("resolve",))
+        concepts = lex["concepts"]
+        if not isinstance(concepts, dict):
+            raise LexiconError(f"{lex.path}: 'concepts' must map ids to concepts")
+        for cid, concept in concepts.items():
+            if not isinstance(concept, dict):
+                raise LexiconError(f"{lex.path}: concepts.{cid} must be an object")
+            terms = expect_str_list(lex.path, f"concepts.{cid}.terms", concept.get("terms"))
+            words.update(w for t in terms for w in normalise(t).split() if len(w) >= 3)
+    return frozenset(words)
