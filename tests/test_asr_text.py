@@ -56,6 +56,9 @@ def corrector():
         ("lungs comma clear period", "Lungs, clear."),
         ("findings colon normal new line heart normal", "Findings: normal\nHeart normal"),
         ("first new paragraph second", "First\n\nSecond"),
+        # the recogniser's full stop before a spoken break stays; its comma at a pause does not
+        ("Small effusion. New paragraph. Heart normal.", "Small effusion.\n\nHeart normal."),
+        ("Small effusion, new line heart normal.", "Small effusion\nHeart normal."),
         ("stable in the postoperative period", "Stable in the postoperative period"),
         ("two hundred and fifty milliliters of fluid", "250 mL of fluid"),
         ("one hundred and five degrees", "105 degrees"),

@@ -243,7 +243,7 @@ _KEEP_PERIOD_AFTER = re.compile(
     re.IGNORECASE,
 )
 _PUNCT = re.compile(
-    r"[ \t]*[,.;:]?[ \t]*\b(?P<w>"
+    r"[ \t]*(?P<written>[,.;:]?)[ \t]*\b(?P<w>"
     + "|".join(w.replace(" ", r"\s+") for w, _ in _PUNCT_WORDS)
     + r")\b[.,;:!?]*",
     re.IGNORECASE,
@@ -292,7 +292,10 @@ def _spoken_punctuation(text: str) -> str:
     pos = 0
     for m, word in _punctuation_words(text):
         out.append(text[pos : m.start()])
-        out.append(_PUNCT_MAP[word])
+        mark = _PUNCT_MAP[word]
+        if mark.startswith("\n") and m.group("written") == ".":
+            mark = "." + mark  # "effusion. New paragraph": the sentence keeps its full stop
+        out.append(mark)
         pos = m.end()
     out.append(text[pos:])
     text = "".join(out)
