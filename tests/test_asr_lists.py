@@ -217,6 +217,7 @@ def test_pieces_of_one_recording_are_joined_as_the_session_joins_them(pipeline) 
         ["Heart size is normal new paragraph", "new line lungs are clear."],
         ["new line heart size is normal.", "Lungs are clear new line", "new line", "No effusion."],
         ["Heart size is normal.", "new paragraph", "Lungs are clear."],
+        ["Small effusion comma", "moderate atelectasis.", "CT is recommended."],
     ],
 )
 def test_transcribe_and_the_session_join_pieces_alike(pipeline, said: list[str]) -> None:

@@ -448,3 +448,13 @@ def test_breaks_said_across_utterances_all_stay_and_flags_stay_on_their_words(ch
     assert findings == "Heart size is normal\n\n\nLeft lung is clear."
     assert [f.reason for f in change.flags] == ["side"]
     assert [s.draft.text[i.start : i.end] for i in s.issues] == ["Left"]
+
+
+def test_text_after_a_comma_said_at_a_pause_goes_on_with_the_sentence(chest) -> None:
+    s = session(chest)
+    s.apply("Go to findings.")
+    s.apply("Small left pleural effusion comma")
+    s.apply("Moderate atelectasis.")  # the recogniser capitalises each utterance
+    s.apply("CT is recommended.")
+    findings = s.draft.section("findings").text
+    assert findings == "Small left pleural effusion, moderate atelectasis. CT is recommended."

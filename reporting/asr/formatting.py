@@ -338,13 +338,22 @@ def end_with_mark(before: str, mark: str) -> str:
 def append_text(before: str, addition: str) -> str:
     """``addition``, dictated after ``before``, added to it: one space between them, or none
     beside a line break.  Every break said stays, as within one utterance ("new line" said
-    twice leaves an empty line); text dictated first drops the breaks it begins with."""
+    twice leaves an empty line); text dictated first drops the breaks it begins with.  After
+    a comma or semicolon the sentence goes on, so its first word loses the capital the
+    recogniser gave it ("... effusion," + "Moderate" -> "... effusion, moderate")."""
     if not before.strip():
         return addition.lstrip()
     kept = before.rstrip(" \t")
     if addition.startswith("\n") or kept.endswith("\n"):
         return kept + addition.lstrip(" \t")
-    return f"{kept.rstrip()} {addition.lstrip()}"
+    addition = addition.lstrip()
+    if kept.endswith((",", ";")):  # "small effusion, comma" + "Moderate": the same sentence
+        addition = _LOWER_AFTER_COMMA.sub(lambda m: m.group(0).lower(), addition, count=1)
+    return f"{kept.rstrip()} {addition}"
+
+
+#: a capitalised first word that is not an acronym ("CT", "L4") nor "I"
+_LOWER_AFTER_COMMA = re.compile(r"^[A-Z](?=[a-z]+\b)")
 
 
 def _capitalise_sentences(text: str) -> str:
