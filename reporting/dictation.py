@@ -44,6 +44,7 @@ from reporting.asr.formatting import (
     leading_mark,
 )
 from reporting.asr.processing import Flag, TextPipeline, build_pipeline
+from reporting.asr.sides import SIDE_WORDS
 from reporting.asr.types import Transcript, Word
 from reporting.errors import DictationError, ReportingError
 from reporting.model import FieldScalar, FieldValue, Issue, Report, Section, Severity, Span
@@ -141,11 +142,6 @@ def _drop_last_sentence(text: str) -> str:
         stripped.rfind("\n", 0, len(stripped) - 1),
     )
     return stripped[: cut + 1].rstrip() if cut >= 0 else ""
-
-
-#: words that name a side: a doubtful one is "the side"; another word flagged for a side may
-#: sound like one or have swallowed one
-_SIDE_WORDS = frozenset({"left", "right", "bilateral", "both", "l", "r"})
 
 
 def _bare_word(word: str) -> str:
@@ -378,7 +374,7 @@ class DictationSession:
                     else f"the recogniser was only {prob:.0%} sure"
                 )
                 message = f"please confirm {what} '{word}': {why}"
-                if reason == "side" and _bare_word(word) not in _SIDE_WORDS:
+                if reason == "side" and _bare_word(word) not in SIDE_WORDS:
                     # a word that sounds like a side, or may have swallowed one ("Heart size",
                     # "deform type ribs" for "deformed right ribs")
                     message = (

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from reporting.asr.sides import SIDES
 from reporting.errors import LexiconError
 from reporting.lexicons import check_keys, expect_list, load_lexicon
 
@@ -38,7 +39,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_SIDES = frozenset({"left", "right"})
 
 
 def _both_sides(term: str) -> bool:
@@ -102,7 +102,7 @@ class Corrector:
         for term in self.terms:
             key = self.key(term)
             named = set(re.split(r"[\s-]+", term.lower()))  # "right-sided" names a side
-            if len(key) >= self.rules.exact_min_length and not _SIDES & named:
+            if len(key) >= self.rules.exact_min_length and not SIDES & named:
                 self._key_terms.setdefault(key, set()).add(term)
         self._near_choices = [k for k in self._key_terms if len(k) >= self.rules.min_length]
         self._one_side_choices = [k for k in self._choices if not _both_sides(self._keys[k])]
@@ -225,7 +225,7 @@ class Corrector:
             done = False
             sided = (
                 i > 0
-                and words[i - 1].group(0).lower() in _SIDES
+                and words[i - 1].group(0).lower() in SIDES
                 and not text[words[i - 1].end() : words[i].start()].strip()
             )
             for n in range(min(self.rules.max_words, len(words) - i), 0, -1):

@@ -25,6 +25,7 @@ from reporting.asr.formatting import (
 )
 from reporting.asr.lists import ListRules, join_negated_lists, load_list_rules
 from reporting.asr.phrases import Phrasebook, bundled_phrases, recall_prompt
+from reporting.asr.sides import SIDED, SIDES
 from reporting.asr.types import Transcript, Word
 from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
 
@@ -92,7 +93,7 @@ def _bare(word: str) -> str:
 
 
 def _reason(bare: str) -> str:
-    if bare in ("left", "right", "bilateral"):
+    if bare in SIDED:
         return "side"
     if bare in ("no", "now", "not", "without", "with"):
         return "negation"
@@ -143,9 +144,9 @@ def side_context(
         following = [j for j in range(i + 1, min(len(bares), i + 1 + window)) if bares[j]]
         if policy.loosely_like_side(bare) and any(paired[j] for j in following):
             doubtful.add(i)
-        if policy.repeated_sides and bare in ("left", "right") and i > 0 and bares[i - 1] == bare:
+        if policy.repeated_sides and bare in SIDES and i > 0 and bares[i - 1] == bare:
             doubtful.add(i)
-        if bare in ("left", "right") and words[i].probability < policy.side_beside_doubt:
+        if bare in SIDES and words[i].probability < policy.side_beside_doubt:
             near = range(max(0, i - window), min(len(words), i + window + 1))
             if any(j != i and bares[j] and words[j].probability < policy.threshold for j in near):
                 doubtful.add(i)
@@ -181,7 +182,7 @@ def _bares(text: str) -> list[str]:
 def _sided(bare: str) -> bool:
     """Whether ``bare`` gives a side or says there is none to give ("bilateral", "both",
     "bibasilar")."""
-    return bare in ("left", "right", "bilateral", "both") or bare.startswith("bi")
+    return bare in SIDED or bare == "both" or bare.startswith("bi")
 
 
 @dataclass

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from reporting.asr.sides import SIDED, SIDES
 from reporting.asr.types import Transcriber, Transcript, Word, Wrapping
 
 __all__ = ["RecallingTranscriber", "consistent", "DISPUTED_PROBABILITY", "UNHEARD_PROBABILITY"]
@@ -49,10 +50,6 @@ _MAX_RUN = 4
 _MAX_DROP = 3
 #: sides and negations the second decode may change (flagged) but not drop or invent
 _KEPT = frozenset({"left", "right", "bilateral", "no", "not", "without"})
-_SIDES = frozenset({"left", "right"})
-#: words that give a side: a stretch of the second decode may change them, not lose one
-#: ("left greater than right" -> "bilateral")
-_SIDED = _SIDES | {"bilateral"}
 
 
 def _key(token: str) -> str:
@@ -84,7 +81,7 @@ def consistent(
     a, b = _keys(first), _keys(second)
     if bool(a) != bool(b):
         return False
-    groups = (frozenset(kept) & _SIDED, frozenset(kept) - _SIDED)  # sides, then negations
+    groups = (frozenset(kept) & SIDED, frozenset(kept) - SIDED)  # sides, then negations
     for op in Levenshtein.opcodes(a, b):
         if op.tag == "equal":
             continue
@@ -96,7 +93,7 @@ def consistent(
                 return False  # one may change ("write" -> "right"), none may vanish
         if not heard and any(w in kept for w in written):
             return False
-        sided = any(w in _SIDES for w in written) and not any(w in _SIDES for w in heard)
+        sided = any(w in SIDES for w in written) and not any(w in SIDES for w in heard)
         if sided and not (like_side is not None and any(like_side(w) for w in heard)):
             return False
     return True

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reporting.asr.formatting import is_spoken_punctuation
+from reporting.asr.sides import SIDES
 from reporting.errors import LexiconError
 from reporting.lexicons import check_keys, load_lexicon
 
@@ -87,7 +88,7 @@ class ConfidencePolicy:
 
     def sounds_like_side(self, bare: str) -> bool:
         """True when the lower-case word ``bare`` (not itself a side) may be a mis-heard side."""
-        if bare in ("left", "right"):
+        if bare in SIDES:
             return False
         return bare in self.side_soundalikes or any(p.fullmatch(bare) for p in self.side_patterns)
 
@@ -97,9 +98,7 @@ class ConfidencePolicy:
 
     def loosely_like_side(self, bare: str) -> bool:
         """True when ``bare`` may be a mis-heard side if a paired structure follows it."""
-        return bare not in ("left", "right") and any(
-            p.fullmatch(bare) for p in self.lateral_patterns
-        )
+        return bare not in SIDES and any(p.fullmatch(bare) for p in self.lateral_patterns)
 
 
 @dataclass(frozen=True)
