@@ -425,7 +425,16 @@ def test_a_spoken_sentence_end_delimits_a_command(said: str, parts: list[str]) -
 
 
 _CHEST_TARGETS = frozenset(
-    {"lungs", "pleura", "heart", "heart and mediastinum", "bones", "impression", "findings"}
+    {
+        "lungs",
+        "pleura",
+        "heart",
+        "heart and mediastinum",
+        "bones",
+        "impression",
+        "findings",
+        "comparison",
+    }
 )
 
 
@@ -443,6 +452,7 @@ _CHEST_TARGETS = frozenset(
         ("Impression, no acute disease.", ["go_to:impression", "no"]),
         ("Findings colon the lungs are clear.", ["go_to:findings", "the"]),
         ("Comparison: none.", ["go_to:comparison", "none."]),
+        ("Technique: PA and lateral views.", ["Technique:"]),  # no such section: text
         ("Findings show a small nodule.", ["Findings"]),
         ("History of colon cancer.", ["History"]),
         # phrases that also begin ordinary sentences do not lead, and a go-to needs a target

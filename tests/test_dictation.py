@@ -458,3 +458,17 @@ def test_text_after_a_comma_said_at_a_pause_goes_on_with_the_sentence(chest) -> 
     s.apply("CT is recommended.")
     findings = s.draft.section("findings").text
     assert findings == "Small left pleural effusion, moderate atelectasis. CT is recommended."
+
+
+def test_a_header_for_a_section_the_template_lacks_is_text_as_said(chest) -> None:
+    # the chest template has no technique or recommendation section: the words were
+    # dropped and the rest went, silently, wherever the cursor was
+    s = session(chest)
+    s.apply("Go to findings.")
+    change = s.apply("Technique: PA and lateral views.")
+    assert change.actions == ("dictate",)
+    s.apply("Recommendation.")
+    assert s.draft.section("findings").text == ("Technique: PA and lateral views. Recommendation.")
+    s.apply("Impression: no acute disease.")  # a section it has is still a header
+    assert s.current_stop.section == "impression"
+    assert s.draft.section("impression").text == "No acute disease."

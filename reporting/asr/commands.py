@@ -172,7 +172,7 @@ class Grammar:
         for action, heard in self.heard_as.items():
             if whole in heard or said in heard:
                 return Command(action, None, whole)
-        if said in self.section_words:
+        if said in self.section_words and self._has_section(said, targets):
             return Command("go_to", self.section_words[said], said)
         for action in ACTIONS:
             for phrase in sorted(self.phrases.get(action, ()), key=len, reverse=True):
@@ -228,7 +228,7 @@ class Grammar:
         while i < len(tokens) and tokens[i][0] in self.fillers:
             i += 1
         said = [t for t, _, _ in tokens[i:]]
-        header = self._section_header(sentence, tokens, i)
+        header = self._section_header(sentence, tokens, i, targets)
         if header is not None:
             return header
         for action in ACTIONS:
@@ -337,8 +337,14 @@ class Grammar:
                 return Command("go_to", target, " ".join(said[i:])), i
         return None
 
+    def _has_section(self, word: str, targets: frozenset[str]) -> bool:
+        """Whether the section spoken ``word`` names is one to go to: always without
+        ``targets``; with them, only when it is one ("Technique: PA and lateral views." in a
+        template without a technique section is text, said as it was)."""
+        return not targets or word in targets
+
     def _section_header(
-        self, sentence: str, tokens: list[tuple[str, int, int]], i: int
+        self, sentence: str, tokens: list[tuple[str, int, int]], i: int, targets: frozenset[str]
     ) -> tuple[Command, int] | None:
         """A spoken section name set off as a header at the start of a sentence ("Impression,
         no acute disease." "Findings colon the lungs are clear.") and where the text after it
@@ -346,6 +352,8 @@ class Grammar:
         for n in (2, 1):
             name = " ".join(t for t, _, _ in tokens[i : i + n])
             if len(tokens) <= i + n or name not in self.section_words:
+                continue
+            if not self._has_section(name, targets):
                 continue
             end = tokens[i + n - 1][2]
             if sentence[end:].lstrip(" ")[:1] in (",", ":"):
