@@ -37,6 +37,7 @@ from reporting.asr.commands import (
     normalise,
     split_commands,
 )
+from reporting.asr.fields import said_value
 from reporting.asr.formatting import (
     append_text,
     end_with_mark,
@@ -557,7 +558,7 @@ class DictationSession:
             texts[stop.section] = new_text
         else:
             fspec = self.spec.section(stop.section).field(stop.field)
-            fields[stop.field] = self._field_value(fspec, new_text)
+            fields[stop.field] = said_value(fspec, new_text)
             if not isinstance(fields[stop.field], str):
                 flags = ()
         touched.add(stop.key)
@@ -567,34 +568,6 @@ class DictationSession:
             for f in flags
         ]
         return _State(texts, fields, frozenset(touched), state.position, tuple(kept)), flags
-
-    @staticmethod
-    def _field_value(fspec: Any, text: str) -> FieldScalar:
-        if fspec.type == "number":
-            m = re.search(r"-?\d+(?:\.\d+)?", text)
-            if m:
-                value = float(m.group(0))
-                return int(value) if value.is_integer() else value
-            return text
-        if fspec.type == "checkbox":
-            said = normalise(text)
-            if said in ("yes", "present", "true", "checked"):
-                return True
-            if said in ("no", "absent", "false", "unchecked", "none"):
-                return False
-            return text
-        if fspec.type == "choice" and fspec.choices:
-            from rapidfuzz import fuzz, process
-
-            best = process.extractOne(
-                normalise(text),
-                [normalise(c) for c in fspec.choices],
-                scorer=fuzz.ratio,
-                score_cutoff=80,
-            )
-            if best is not None:
-                return str(fspec.choices[best[2]])
-        return text
 
     def _command(self, state: _State, command: Command, before: _State) -> _State:
         """``state`` after ``command``; ``before`` is the draft as this utterance found it."""
