@@ -37,7 +37,7 @@ from reporting.asr.commands import (
     normalise,
     split_commands,
 )
-from reporting.asr.fields import said_value
+from reporting.asr.fields import said_value, value_of
 from reporting.asr.formatting import (
     append_text,
     end_with_mark,
@@ -173,6 +173,13 @@ class DictationSession:
         self._listeners: list[Callable[[Change], None]] = []
         self._stops = self._build_stops()
         self._targets = self._build_targets()
+        #: the targets of fields that take a number, a choice or yes/no: a header with a comma
+        self._value_targets = frozenset(
+            name
+            for name, i in self._targets.items()
+            if (f := self._stops[i].field) is not None
+            and self.spec.section(self._stops[i].section).field(f).type != "text"
+        )
         self._macros = frozenset(normalise(k) for k in getattr(spec, "normal_macros", {}) or {})
         if _resume is not None:
             self._base, history, self._seq = _resume
@@ -507,7 +514,11 @@ class DictationSession:
     def _parts(self, text: str) -> list[Part]:
         """``text`` split into voice commands and dictated text."""
         return split_commands(
-            self.grammar, text, targets=frozenset(self._targets), macros=self._macros
+            self.grammar,
+            text,
+            targets=frozenset(self._targets),
+            macros=self._macros,
+            value_targets=self._value_targets,
         )
 
     def _announce(self, change: Change) -> None:
@@ -535,8 +546,11 @@ class DictationSession:
                     if f"field:{fspec.id}" not in touched:
                         fields[fspec.id] = None
         else:
+            fspec = self.spec.section(stop.section).field(stop.field)
             current = fields.get(stop.field)
             previous = str(current) if stop.key in touched and current not in (None, "") else ""
+            if value_of(fspec, text) is not None:
+                previous = ""  # a number, a choice or yes/no said again replaces the one there
         mark, rest = leading_mark(text)
         if mark:  # "period" said after a pause ends the sentence before it
             cut = len(text) - len(rest)
@@ -557,10 +571,10 @@ class DictationSession:
         if stop.field is None:
             texts[stop.section] = new_text
         else:
-            fspec = self.spec.section(stop.section).field(stop.field)
-            fields[stop.field] = said_value(fspec, new_text)
-            if not isinstance(fields[stop.field], str):
-                flags = ()
+            value = said_value(fspec, new_text)
+            fields[stop.field] = value
+            if value != new_text:  # the field took a number, a choice or yes/no
+                flags = self._value_flags(fspec, value, flags)
         touched.add(stop.key)
         kept = [f for f in state.flags if f[0] != stop.key or (f[2] <= len(new_text) and previous)]
         kept += [
@@ -568,6 +582,17 @@ class DictationSession:
             for f in flags
         ]
         return _State(texts, fields, frozenset(touched), state.position, tuple(kept)), flags
+
+    @staticmethod
+    def _value_flags(fspec: Any, value: FieldScalar, flags: Sequence[Flag]) -> list[Flag]:
+        """The doubt about the words a field's value was taken from, over the value as the
+        report shows it: a number or category heard at 30% is confirmed, not lost."""
+        if not flags:
+            return []
+        shown = FieldValue(fspec.id, value, fspec.unit if fspec.type == "number" else None)
+        doubt = min(flags, key=lambda f: f.probability)
+        text = shown.display()
+        return [Flag(0, len(text), text, doubt.probability, doubt.reason)]
 
     def _command(self, state: _State, command: Command, before: _State) -> _State:
         """``state`` after ``command``; ``before`` is the draft as this utterance found it."""

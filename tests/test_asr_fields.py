@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from reporting.asr.fake import transcript_from_text
 from reporting.asr.fields import said_value
-from reporting.dictation import DictationSession
+from reporting.dictation import DictationSession, Utterance
 from reporting.templating import load_template
 
 MAMMO = load_template("mammo_birads")
@@ -67,3 +68,62 @@ def test_the_session_fills_a_category_and_the_report_shows_it() -> None:
     field = s.draft.section("impression").field("birads")
     assert field is not None and field.value == "2 - benign"
     assert "2 - benign" in s.draft.text
+
+
+def _fields(s: DictationSession) -> dict[str, object]:
+    return {f.id: f.value for sec in s.draft.sections for f in sec.fields}
+
+
+def test_a_field_named_before_a_comma_or_colon_takes_what_follows() -> None:
+    s = DictationSession(load_template("us_renal"))
+    s.apply("Right kidney length, 11.2 cm.")  # a number field: a comma is enough
+    s.apply("Left kidney length: 10.8 cm.")
+    s.apply("Bladder: partially distended.")  # a text field needs the colon
+    s.apply("Post void, 50 mL.")
+    values = _fields(s)
+    assert values["right_kidney_length"] == 11.2 and values["left_kidney_length"] == 10.8
+    assert values["bladder"] == "Partially distended." and values["postvoid_volume"] == 50
+    m = DictationSession(MAMMO)
+    m.apply("BI-RADS, two, benign.")  # the recogniser's "BI-RADS" is the trigger "birads"
+    assert _fields(m)["birads"] == "2 - benign"
+
+
+def test_a_sentence_that_begins_with_an_organ_and_a_comma_is_not_a_header() -> None:
+    s = DictationSession(load_template("chest_xr"))
+    s.apply("Go to findings.")
+    s.apply("The heart, mediastinum and hila are normal.")
+    s.apply("Heart, normal size.")  # a text field: only a colon makes its name a header
+    assert s.current_stop.field is None
+    assert s.draft.section("findings").text == (
+        "The heart, mediastinum and hila are normal. Heart, normal size."
+    )
+
+
+def test_a_value_said_again_replaces_it_and_a_sentence_is_never_cut_to_a_number() -> None:
+    s = DictationSession(load_template("us_renal"))
+    s.apply("Right kidney length, 11.2 cm.")
+    s.apply("11.5 cm.")  # said again: the new number, not the first one kept
+    assert _fields(s)["right_kidney_length"] == 11.5
+    s.apply("The bladder is partially distended.")  # prose at a number field: nothing lost
+    assert _fields(s)["right_kidney_length"] == "11.5 The bladder is partially distended."
+    k = DictationSession(load_template("mr_knee"))
+    k.apply("Go to effusion.")
+    k.apply("Small.")
+    k.apply("Moderate.")
+    assert _fields(k)["effusion"] == "moderate"
+
+
+def test_a_doubtful_word_a_value_was_taken_from_is_flagged_on_the_value() -> None:
+    # the number's flag used to be dropped once the field took the number
+    s = DictationSession(load_template("us_renal"))
+    s.apply("Go to right kidney length.")
+    heard = transcript_from_text("Eleven point two centimeters.", probabilities={"eleven": 0.3})
+    s.apply(Utterance.from_transcript(heard))
+    assert [s.draft.text[i.start : i.end] for i in s.issues] == ["11.2 cm"]
+    assert "30%" in s.issues[0].message
+    m = DictationSession(MAMMO)
+    m.apply("Go to BI-RADS.")
+    m.apply(
+        Utterance.from_transcript(transcript_from_text("Two, benign.", probabilities={"two": 0.2}))
+    )
+    assert [m.draft.text[i.start : i.end] for i in m.issues] == ["2 - benign"]

@@ -78,6 +78,10 @@ def _tokens(sentence: str) -> list[tuple[str, int, int]]:
     return [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(sentence)]
 
 
+#: the most words a header said before a comma or colon may have ("right kidney length")
+_LONGEST_HEADER = 5
+
+
 def _drop_the(words: str) -> str:
     return words[4:] if words.startswith("the ") else words
 
@@ -216,7 +220,11 @@ class Grammar:
         return Command(best[1], None, said) if best[0] >= self.command_min_score else None
 
     def parse_leading(
-        self, sentence: str, *, targets: frozenset[str] = frozenset()
+        self,
+        sentence: str,
+        *,
+        targets: frozenset[str] = frozenset(),
+        value_targets: frozenset[str] = frozenset(),
     ) -> tuple[Command, int] | None:
         """A command that begins ``sentence`` and the offset where the dictated text after it
         starts, or None: a section name set off as a header ("Impression, no acute disease."),
@@ -228,7 +236,7 @@ class Grammar:
         while i < len(tokens) and tokens[i][0] in self.fillers:
             i += 1
         said = [t for t, _, _ in tokens[i:]]
-        header = self._section_header(sentence, tokens, i, targets)
+        header = self._section_header(sentence, tokens, i, targets, value_targets)
         if header is not None:
             return header
         for action in ACTIONS:
@@ -344,22 +352,36 @@ class Grammar:
         return not targets or word in targets
 
     def _section_header(
-        self, sentence: str, tokens: list[tuple[str, int, int]], i: int, targets: frozenset[str]
+        self,
+        sentence: str,
+        tokens: list[tuple[str, int, int]],
+        i: int,
+        targets: frozenset[str],
+        value_targets: frozenset[str],
     ) -> tuple[Command, int] | None:
-        """A spoken section name set off as a header at the start of a sentence ("Impression,
-        no acute disease." "Findings colon the lungs are clear.") and where the text after it
-        starts; the comma, colon or spoken "colon" is what makes it a header."""
-        for n in (2, 1):
+        """A spoken section name set off as a header at the start of a sentence by a comma, a
+        colon or a spoken "colon" ("Impression, no acute disease." "Findings colon the lungs
+        are clear."), or a known target (a field's label or trigger) by a colon ("Lungs:
+        clear."), or by a comma too when it is one of ``value_targets``, fields that take a
+        number or a choice ("Right kidney length, 11.2 cm."); and where the text after it
+        starts.  ("The heart, mediastinum and hila are normal." is a sentence, not a header.)"""
+        for n in range(min(_LONGEST_HEADER, len(tokens) - i - 1), 0, -1):
             name = " ".join(t for t, _, _ in tokens[i : i + n])
-            if len(tokens) <= i + n or name not in self.section_words:
-                continue
-            if not self._has_section(name, targets):
+            if name in self.section_words:
+                if not self._has_section(name, targets):
+                    continue
+                target, commas = self.section_words[name], True
+            elif name in targets or name.replace(" ", "") in targets:  # "bi rads": birads
+                target = name if name in targets else name.replace(" ", "")
+                commas = target in value_targets
+            else:
                 continue
             end = tokens[i + n - 1][2]
-            if sentence[end:].lstrip(" ")[:1] in (",", ":"):
-                return Command("go_to", self.section_words[name], name), end
+            mark = sentence[end:].lstrip(" ")[:1]
+            if mark == ":" or (mark == "," and commas):
+                return Command("go_to", target, name), end
             if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
-                return Command("go_to", self.section_words[name], name), tokens[i + n][2]
+                return Command("go_to", target, name), tokens[i + n][2]
         return None
 
     def _known_start(self, words: list[str], targets: frozenset[str]) -> tuple[str, int] | None:
@@ -406,10 +428,12 @@ def split_commands(
     *,
     targets: frozenset[str] = frozenset(),
     macros: frozenset[str] = frozenset(),
+    value_targets: frozenset[str] = frozenset(),
 ) -> list[Part]:
     """Cut ``text`` at sentence ends, written or spoken, and classify each sentence; adjacent
     text is merged ("No effusion period next field" is text, then a command).  A sentence may
-    also begin with a command (:meth:`Grammar.parse_leading`), hold one that is never text
+    also begin with a command or a header (:meth:`Grammar.parse_leading`; ``value_targets``:
+    the targets of fields that take a number or a choice), hold one that is never text
     (:meth:`Grammar.parse_inside`) or end with one (:meth:`Grammar.parse_trailing`); what is
     left after a command is read again as a sentence of its own."""
     parts: list[Part] = []
@@ -440,7 +464,9 @@ def split_commands(
                 flush()
                 parts.append(Part(command=command))
                 break
-            leading = grammar.parse_leading(text[start:end], targets=targets)
+            leading = grammar.parse_leading(
+                text[start:end], targets=targets, value_targets=value_targets
+            )
             if leading is not None:
                 flush()
                 parts.append(Part(command=leading[0]))

@@ -13,39 +13,60 @@ import re
 from typing import Any
 
 from reporting.asr.commands import normalise
-from reporting.asr.formatting import words_to_number
+from reporting.asr.formatting import UNIT_WORDS, words_to_number
 
-__all__ = ["said_value"]
+__all__ = ["said_value", "value_of"]
 
 #: a choice that begins with its number or letter: "2 - benign", "b. scattered areas ..."
 _ENUMERATED = re.compile(r"^\s*(?P<key>\d+|[a-z])\s*[.)\-–:]\s*(?P<rest>\S.*)$", re.IGNORECASE)
 #: words said around a category that name no choice ("category four", "BI-RADS two")
 _AROUND = frozenset({"category", "bi", "rads", "birads", "type", "grade", "class", "score"})
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+#: words that may go with a number said into a number field ("measures approximately 11 cm")
+_WITH_NUMBER = frozenset(
+    {"measures", "measuring", "measured", "approximately", "about", "is", "of", "the", "at"}
+)
 _TRUE = frozenset({"yes", "present", "true", "checked"})
 _FALSE = frozenset({"no", "absent", "false", "unchecked", "none"})
 
 
 def said_value(fspec: Any, text: str) -> Any:
     """The value ``text``, dictated into the field ``fspec`` (a template ``FieldSpec``),
-    gives it: a number for a number field, True/False for a checkbox, the choice meant for
-    a choice field; ``text`` itself when it gives none clearly, and for text fields."""
+    gives it (see :func:`value_of`), or ``text`` itself when it gives none clearly."""
+    value = value_of(fspec, text)
+    return text if value is None else value
+
+
+def value_of(fspec: Any, text: str) -> float | int | bool | str | None:
+    """The number, yes/no or choice ``text`` gives the field ``fspec``, or None when it gives
+    none clearly (and for a text field)."""
     if fspec.type == "number":
-        return _number(text)
+        return _number(fspec, text)
     if fspec.type == "checkbox":
         said = normalise(text)
-        return True if said in _TRUE else False if said in _FALSE else text
+        return True if said in _TRUE else False if said in _FALSE else None
     if fspec.type == "choice" and fspec.choices:
-        choice = _choice(tuple(fspec.choices), text)
-        return text if choice is None else choice
-    return text
+        return _choice(tuple(fspec.choices), text)
+    return None
 
 
-def _number(text: str) -> float | int | str:
+def _number(fspec: Any, text: str) -> float | int | None:
+    """The number ``text`` gives, when it says only that: its unit, the field's own words
+    and a few words such as "measures" may go with it ("Measures 11.2 cm."), but a sentence
+    said into the field ("10.8 cm. The bladder is distended.") is kept whole, as text."""
     m = _NUMBER.search(text)
     said = m.group(0) if m else _number_words(text)
     if said is None:
-        return text
+        return None
+    if m is not None:
+        rest = normalise(text[: m.start()] + " " + text[m.end() :]).split()
+    else:
+        rest = [w for w in normalise(text).split() if words_to_number(w) is None and w != "point"]
+    allowed = (
+        _WITH_NUMBER | UNIT_WORDS | set(normalise(f"{fspec.label} {fspec.unit or ''}").split())
+    )
+    if any(w not in allowed for w in rest):
+        return None
     value = float(said)
     return int(value) if value.is_integer() else value
 

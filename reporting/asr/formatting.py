@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 __all__ = [
+    "UNIT_WORDS",
     "FormatOptions",
     "append_text",
     "end_with_mark",
@@ -44,6 +45,10 @@ _UNITS = {
     "millimeters of mercury": "mmHg", "millimetres of mercury": "mmHg", "mm hg": "mmHg",
     "mmhg": "mmHg",
 }  # fmt: skip
+#: every word of a unit, said or written ("centimeters", "cm", "mercury"), lower case
+UNIT_WORDS = frozenset(
+    w for pair in _UNITS.items() for u in pair for w in re.split(r"[\s/]+", u.lower())
+)
 #: units of time: a number before one is written in digits ("in 3 months", AMA style), and
 #: the unit as said
 _TIME_UNITS = ("minutes", "minute", "hours", "hour", "days", "day", "weeks", "week", "months",
