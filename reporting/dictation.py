@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -149,6 +150,10 @@ def _bare_word(word: str) -> str:
     return re.sub(r"[^a-z]", "", word.lower())
 
 
+def _gives_value(fspec: Any, text: str) -> bool:
+    return value_of(fspec, text) is not None
+
+
 class DictationSession:
     """Applies utterances to a draft report built from template ``spec``."""
 
@@ -173,13 +178,15 @@ class DictationSession:
         self._listeners: list[Callable[[Change], None]] = []
         self._stops = self._build_stops()
         self._targets = self._build_targets()
-        #: the targets of fields that take a number, a choice or yes/no: a header with a comma
-        self._value_targets = frozenset(
-            name
-            for name, i in self._targets.items()
-            if (f := self._stops[i].field) is not None
-            and self.spec.section(self._stops[i].section).field(f).type != "text"
-        )
+        #: the targets of fields that take a number, a choice or yes/no, each with a test of
+        #: whether text gives it a value: said before one, or before a comma, such a target is
+        #: a header ("Right kidney length 11.2 cm.")
+        self._value_targets: dict[str, Callable[[str], bool]] = {}
+        for name, i in self._targets.items():
+            fid = self._stops[i].field
+            fspec = self.spec.section(self._stops[i].section).field(fid) if fid else None
+            if fspec is not None and fspec.type != "text":
+                self._value_targets[name] = functools.partial(_gives_value, fspec)
         self._macros = frozenset(normalise(k) for k in getattr(spec, "normal_macros", {}) or {})
         if _resume is not None:
             self._base, history, self._seq = _resume
@@ -551,6 +558,10 @@ class DictationSession:
             previous = str(current) if stop.key in touched and current not in (None, "") else ""
             if value_of(fspec, text) is not None:
                 previous = ""  # a number, a choice or yes/no said again replaces the one there
+            elif previous and value_of(fspec, previous) is not None:
+                # words that give no value go after the one there, as the report shows it
+                unit = fspec.unit if fspec.type == "number" else None
+                previous = FieldValue(fspec.id, current, unit).display() + "."
         mark, rest = leading_mark(text)
         if mark:  # "period" said after a pause ends the sentence before it
             cut = len(text) - len(rest)

@@ -88,6 +88,19 @@ def test_a_field_named_before_a_comma_or_colon_takes_what_follows() -> None:
     assert _fields(m)["birads"] == "2 - benign"
 
 
+def test_a_value_field_named_right_before_its_value_takes_it() -> None:
+    # how the recogniser most often writes it: no comma
+    s = DictationSession(load_template("us_abdomen"))
+    s.apply("Liver length 15 cm.")
+    s.apply("Common bile duct is 4 mm.")
+    s.apply("Ascites none.")
+    values = _fields(s)
+    assert (values["liver_length"], values["cbd_diameter"], values["free_fluid"]) == (15, 4, False)
+    s.apply("Liver length is normal.")  # no value: a sentence, said where the cursor is
+    assert s.current_stop.field == "free_fluid"
+    assert _fields(s)["free_fluid"] == "no. Liver length is normal."
+
+
 def test_a_sentence_that_begins_with_an_organ_and_a_comma_is_not_a_header() -> None:
     s = DictationSession(load_template("chest_xr"))
     s.apply("Go to findings.")
@@ -105,7 +118,7 @@ def test_a_value_said_again_replaces_it_and_a_sentence_is_never_cut_to_a_number(
     s.apply("11.5 cm.")  # said again: the new number, not the first one kept
     assert _fields(s)["right_kidney_length"] == 11.5
     s.apply("The bladder is partially distended.")  # prose at a number field: nothing lost
-    assert _fields(s)["right_kidney_length"] == "11.5 The bladder is partially distended."
+    assert _fields(s)["right_kidney_length"] == "11.5 cm. The bladder is partially distended."
     k = DictationSession(load_template("mr_knee"))
     k.apply("Go to effusion.")
     k.apply("Small.")

@@ -9,7 +9,7 @@ into command and text parts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -224,7 +224,7 @@ class Grammar:
         sentence: str,
         *,
         targets: frozenset[str] = frozenset(),
-        value_targets: frozenset[str] = frozenset(),
+        value_targets: Mapping[str, Callable[[str], bool]] | None = None,
     ) -> tuple[Command, int] | None:
         """A command that begins ``sentence`` and the offset where the dictated text after it
         starts, or None: a section name set off as a header ("Impression, no acute disease."),
@@ -236,7 +236,7 @@ class Grammar:
         while i < len(tokens) and tokens[i][0] in self.fillers:
             i += 1
         said = [t for t, _, _ in tokens[i:]]
-        header = self._section_header(sentence, tokens, i, targets, value_targets)
+        header = self._section_header(sentence, tokens, i, targets, value_targets or {})
         if header is not None:
             return header
         for action in ACTIONS:
@@ -357,14 +357,16 @@ class Grammar:
         tokens: list[tuple[str, int, int]],
         i: int,
         targets: frozenset[str],
-        value_targets: frozenset[str],
+        value_targets: Mapping[str, Callable[[str], bool]],
     ) -> tuple[Command, int] | None:
         """A spoken section name set off as a header at the start of a sentence by a comma, a
         colon or a spoken "colon" ("Impression, no acute disease." "Findings colon the lungs
         are clear."), or a known target (a field's label or trigger) by a colon ("Lungs:
-        clear."), or by a comma too when it is one of ``value_targets``, fields that take a
-        number or a choice ("Right kidney length, 11.2 cm."); and where the text after it
-        starts.  ("The heart, mediastinum and hila are normal." is a sentence, not a header.)"""
+        clear."); and where the text after it starts.  The target of a field that takes a
+        number, a choice or yes/no (``value_targets``, each with a test of whether text gives
+        it a value) is a header before a comma too, or before words that give it a value
+        ("Right kidney length, 11.2 cm.", "Right kidney length 11.2 cm.").  ("The heart,
+        mediastinum and hila are normal." is a sentence, not a header.)"""
         for n in range(min(_LONGEST_HEADER, len(tokens) - i - 1), 0, -1):
             name = " ".join(t for t, _, _ in tokens[i : i + n])
             if name in self.section_words:
@@ -379,6 +381,8 @@ class Grammar:
             end = tokens[i + n - 1][2]
             mark = sentence[end:].lstrip(" ")[:1]
             if mark == ":" or (mark == "," and commas):
+                return Command("go_to", target, name), end
+            if target in value_targets and mark.isalnum() and value_targets[target](sentence[end:]):
                 return Command("go_to", target, name), end
             if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
                 return Command("go_to", target, name), tokens[i + n][2]
@@ -428,12 +432,13 @@ def split_commands(
     *,
     targets: frozenset[str] = frozenset(),
     macros: frozenset[str] = frozenset(),
-    value_targets: frozenset[str] = frozenset(),
+    value_targets: Mapping[str, Callable[[str], bool]] | None = None,
 ) -> list[Part]:
     """Cut ``text`` at sentence ends, written or spoken, and classify each sentence; adjacent
     text is merged ("No effusion period next field" is text, then a command).  A sentence may
     also begin with a command or a header (:meth:`Grammar.parse_leading`; ``value_targets``:
-    the targets of fields that take a number or a choice), hold one that is never text
+    the targets of fields that take a value, with a test of whether text gives one), hold one
+    that is never text
     (:meth:`Grammar.parse_inside`) or end with one (:meth:`Grammar.parse_trailing`); what is
     left after a command is read again as a sentence of its own."""
     parts: list[Part] = []
