@@ -186,7 +186,9 @@ class FieldValue:
             text = str(int(self.value))
         else:
             text = str(self.value)
-        return f"{text} {self.unit}" if self.unit else text
+        # a number field holding words ("10.5 cm. The bladder ...") shows them as they are
+        numeric = isinstance(self.value, (int, float))
+        return f"{text} {self.unit}" if self.unit and numeric else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,3 +220,18 @@ def test_a_short_sentence_about_an_organ_is_dictated_not_a_command(tmp_path: Pat
     assert findings is not None
     assert findings.text.startswith("Heart normal.")
     assert "effusion" not in findings.text and "Lines and tubes" not in findings.text
+
+
+@pytest.mark.slow
+def test_field_values_said_after_the_field_name_fill_the_fields(tmp_path: Path) -> None:
+    # the recogniser writes them as sentences ("Postvoid residual 50 mL."), which went to the
+    # findings prose and wiped the template's normal kidney descriptions
+    report = tmp_path / "r.json"
+    clip = str(EXAMPLES / "renal_lengths.flac")
+    assert main(["dictate", clip, "--template", "us_renal", "--out", str(report)]) == 0
+    findings = loads_record(report.read_text()).section("findings")
+    assert findings is not None
+    values = {f.id: f.value for f in findings.fields}
+    assert values["right_kidney_length"] == 11.2 and values["left_kidney_length"] == 10.5
+    assert values["postvoid_volume"] == 50
+    assert str(values["right_kidney"]).startswith("Normal echogenicity")

@@ -140,3 +140,15 @@ def test_from_sections_composes_text() -> None:
     )
     assert "FINDINGS:\nLungs clear." in report.text
     assert report.section_at(report.text.index("Normal")).name == "impression"  # type: ignore[union-attr]
+
+
+def test_a_field_shows_its_unit_after_a_number_only() -> None:
+    from reporting.model import FieldValue
+
+    assert FieldValue("len", 11.0, "cm").display() == "11 cm"
+    assert FieldValue("len", 10.5, "cm").display() == "10.5 cm"
+    # words said into a number field are shown as said, without a stray unit after them
+    assert FieldValue("len", "10.5 cm. Bladder distended.", "cm").display() == (
+        "10.5 cm. Bladder distended."
+    )
+    assert FieldValue("ascites", False).display() == "no"

@@ -53,6 +53,10 @@ say prompt_copy en+m3 160 "Lung volumes are low."
 # telegraphic sentences about an organ: "Heart normal." sounds like "insert normal" to the
 # letters, and once inserted the whole normal findings text; a sentence naming anatomy is text
 say heart_normal en-us 160 "Heart normal." "Lungs clear."
+# field values said after the field's name, without a pause or a comma ("Postvoid residual
+# 50 mL."): each fills its field of the renal ultrasound template
+say renal_lengths en-us 160 "Right kidney length eleven point two centimeters." \
+  "Left kidney length ten point five centimeters." "Post void residual fifty milliliters."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

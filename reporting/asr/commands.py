@@ -367,14 +367,16 @@ class Grammar:
         it a value) is a header before a comma too, or before words that give it a value
         ("Right kidney length, 11.2 cm.", "Right kidney length 11.2 cm.").  ("The heart,
         mediastinum and hila are normal." is a sentence, not a header.)"""
+        # a name spaced otherwise is the same name: "bi rads" is "birads", "postvoid" "post void"
+        closed = {t.replace(" ", ""): t for t in targets}
         for n in range(min(_LONGEST_HEADER, len(tokens) - i - 1), 0, -1):
             name = " ".join(t for t, _, _ in tokens[i : i + n])
             if name in self.section_words:
                 if not self._has_section(name, targets):
                     continue
                 target, commas = self.section_words[name], True
-            elif name in targets or name.replace(" ", "") in targets:  # "bi rads": birads
-                target = name if name in targets else name.replace(" ", "")
+            elif name.replace(" ", "") in closed:
+                target = name if name in targets else closed[name.replace(" ", "")]
                 commas = target in value_targets
             else:
                 continue
