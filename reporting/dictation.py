@@ -42,6 +42,7 @@ from reporting.asr.fields import said_value, value_of
 from reporting.asr.formatting import (
     append_text,
     end_with_mark,
+    ends_sentence,
     has_spoken_punctuation,
     leading_mark,
 )
@@ -137,13 +138,16 @@ class _State:
 
 
 def _drop_last_sentence(text: str) -> str:
+    """``text`` without its last sentence: cut after the last full stop, question mark or line
+    break before its end that ends a sentence ("e.g." and "p.m. today" do not)."""
     stripped = text.rstrip()
-    cut = max(
-        stripped.rfind(". ", 0, len(stripped) - 1),
-        stripped.rfind("? ", 0, len(stripped) - 1),
-        stripped.rfind("\n", 0, len(stripped) - 1),
-    )
-    return stripped[: cut + 1].rstrip() if cut >= 0 else ""
+    for m in reversed(list(_SENTENCE_END.finditer(stripped, 0, len(stripped) - 1))):
+        if m.group(0)[0] != "." or ends_sentence(stripped, m.start()):
+            return stripped[: m.start() + 1].rstrip()
+    return ""
+
+
+_SENTENCE_END = re.compile(r"[.?!](?=\s)|\n")
 
 
 def _bare_word(word: str) -> str:

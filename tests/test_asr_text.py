@@ -59,6 +59,14 @@ def corrector():
         # the recogniser's full stop before a spoken break stays; its comma at a pause does not
         ("Small effusion. New paragraph. Heart normal.", "Small effusion.\n\nHeart normal."),
         ("Small effusion, new line heart normal.", "Small effusion\nHeart normal."),
+        # abbreviations keep their full stops and the case of the word after them
+        (
+            "Opacity, i.e. pneumonia or e.g. atelectasis.",
+            "Opacity, i.e. pneumonia or e.g. atelectasis.",
+        ),
+        ("Discussed with Dr. Smith at 3 p.m. today.", "Discussed with Dr. Smith at 3 p.m. today."),
+        ("Pneumonia vs. atelectasis.", "Pneumonia vs. atelectasis."),
+        ("effusion.lungs clear", "Effusion. Lungs clear"),
         ("stable in the postoperative period", "Stable in the postoperative period"),
         ("two hundred and fifty milliliters of fluid", "250 mL of fluid"),
         ("one hundred and five degrees", "105 degrees"),

@@ -472,3 +472,11 @@ def test_a_header_for_a_section_the_template_lacks_is_text_as_said(chest) -> Non
     s.apply("Impression: no acute disease.")  # a section it has is still a header
     assert s.current_stop.section == "impression"
     assert s.draft.section("impression").text == "No acute disease."
+
+
+def test_delete_last_sentence_does_not_stop_at_an_abbreviation(chest) -> None:
+    s = session(chest)
+    s.apply("Go to impression.")
+    s.apply("Small effusion. Discussed with Dr. Smith at 3 p.m. today, e.g. by phone.")
+    s.apply("Delete last sentence.")
+    assert s.draft.section("impression").text == "Small effusion."

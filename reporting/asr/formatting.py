@@ -17,6 +17,7 @@ __all__ = [
     "FormatOptions",
     "append_text",
     "end_with_mark",
+    "ends_sentence",
     "format_text",
     "has_spoken_punctuation",
     "is_spoken_punctuation",
@@ -306,7 +307,7 @@ def _spoken_punctuation(text: str) -> str:
     text = "".join(out)
     text = re.sub(r"[ \t]+([.,;:?)])", r"\1", text)
     text = re.sub(r"\(\s+", "(", text)
-    text = re.sub(r"([.,;:?])(?=[A-Za-z(])", r"\1 ", text)
+    text = _NO_SPACE_AFTER.sub(_space_after, text)
     text = re.sub(r"([.?])[.,;:]+", r"\1", text)
     text = re.sub(r",{2,}", ",", text)
     text = re.sub(r"[ \t]*/[ \t]*", "/", text)
@@ -361,12 +362,48 @@ def append_text(before: str, addition: str) -> str:
 _LOWER_AFTER_COMMA = re.compile(r"^[A-Z](?=[a-z]+\b)")
 
 
+#: a mark with a letter after it and no space, which gets one ("effusion.Lungs")
+_NO_SPACE_AFTER = re.compile(r"[.,;:?](?=[A-Za-z(])")
+
+
+def _space_after(m: re.Match[str]) -> str:
+    """A space after the mark, except for the full stops inside an abbreviation written with
+    them, one letter at a time ("i.e.", "e.g.", "p.m.", "U.S.")."""
+    text, at = m.string, m.start()
+    one_letter = at >= 1 and text[at - 1].isalpha() and (at < 2 or not text[at - 2].isalnum())
+    if m.group(0) == "." and one_letter and text[at + 2 : at + 3] == ".":
+        return "."
+    return m.group(0) + " "
+
+
+#: abbreviations that never end a sentence ("pneumonia vs. atelectasis", "Dr. Smith")
+_NEVER_ENDS = re.compile(
+    r"\b(?:i\.e|e\.g|vs|approx|dr|mr|mrs|ms|fig|cf|incl|resp)\.$", re.IGNORECASE
+)
+#: an abbreviation written with a full stop after each letter ("p.m.", "U.S."): a sentence
+#: end only before a capital
+_INITIALISM = re.compile(r"\b[A-Za-z]\.(?:[A-Za-z]\.)+$")
+
+
+def ends_sentence(text: str, at: int) -> bool:
+    """Whether the full stop at ``at`` in ``text`` ends a sentence: not one of an abbreviation
+    such as "e.g." or "vs.", nor of "p.m." with a lower-case word after it."""
+    before = text[: at + 1]
+    if _NEVER_ENDS.search(before):
+        return False
+    if _INITIALISM.search(before):
+        after = text[at + 1 :].lstrip()
+        return not after[:1].islower()
+    return True
+
+
 def _capitalise_sentences(text: str) -> str:
     def up(m: re.Match[str]) -> str:
+        if m.group(1)[:1] == "." and not ends_sentence(text, m.start(1)):
+            return m.group(0)  # "vs. atelectasis", "3 p.m. today": the case as written
         return m.group(1) + m.group(2).upper()
 
-    text = re.sub(r"((?:^|[.?!]\s+|\n)\s*)([a-z])", up, text)
-    return text
+    return re.sub(r"((?:^|[.?!]\s+|\n)\s*)([a-z])", up, text)
 
 
 def format_text(text: str, options: FormatOptions | None = None) -> str:
