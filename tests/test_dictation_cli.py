@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from reporting.cli import main
+from reporting.model import Section
 from reporting.records import loads_record
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "audio"
@@ -183,15 +184,21 @@ def test_a_negated_list_said_with_pauses_stays_negated(
         assert "joined_list" in {f["reason"] for f in segment["flags"]}
 
 
+def _dictated_findings(tmp_path: Path, clip: str, template: str) -> Section:
+    """The findings of ``reporting dictate`` run on the example ``clip`` in ``template``."""
+    report = tmp_path / "r.json"
+    audio = str(EXAMPLES / f"{clip}.flac")
+    assert main(["dictate", audio, "--template", template, "--out", str(report)]) == 0
+    findings = loads_record(report.read_text()).section("findings")
+    assert findings is not None
+    return findings
+
+
 @pytest.mark.slow
 def test_new_paragraph_said_on_its_own_starts_a_paragraph(tmp_path: Path) -> None:
     # Whisper base, primed with report text, writes this "new paragraph" as "Euparadraft";
     # heard again with the break prompt it is the break that was said
-    report = tmp_path / "r.json"
-    clip = str(EXAMPLES / "breaks.flac")
-    assert main(["dictate", clip, "--template", "chest_xr", "--out", str(report)]) == 0
-    findings = loads_record(report.read_text()).section("findings")
-    assert findings is not None
+    findings = _dictated_findings(tmp_path, "breaks", "chest_xr")
     first, second = findings.text.split("\n\n")
     assert first.endswith("pleural effusion.") and second.startswith("Heart size")
 
@@ -213,11 +220,7 @@ def test_words_copied_from_the_prompt_never_reach_the_text(
 def test_a_short_sentence_about_an_organ_is_dictated_not_a_command(tmp_path: Path) -> None:
     # "Heart normal." is as alike in letters to "insert normal" as a misheard command; it
     # once inserted the whole normal findings text ("Lungs: Clear. ... No pleural effusion")
-    report = tmp_path / "r.json"
-    clip = str(EXAMPLES / "heart_normal.flac")
-    assert main(["dictate", clip, "--template", "chest_xr", "--out", str(report)]) == 0
-    findings = loads_record(report.read_text()).section("findings")
-    assert findings is not None
+    findings = _dictated_findings(tmp_path, "heart_normal", "chest_xr")
     assert findings.text.startswith("Heart normal.")
     assert "effusion" not in findings.text and "Lines and tubes" not in findings.text
 
@@ -226,11 +229,7 @@ def test_a_short_sentence_about_an_organ_is_dictated_not_a_command(tmp_path: Pat
 def test_field_values_said_after_the_field_name_fill_the_fields(tmp_path: Path) -> None:
     # the recogniser writes them as sentences ("Postvoid residual 50 mL."), which went to the
     # findings prose and wiped the template's normal kidney descriptions
-    report = tmp_path / "r.json"
-    clip = str(EXAMPLES / "renal_lengths.flac")
-    assert main(["dictate", clip, "--template", "us_renal", "--out", str(report)]) == 0
-    findings = loads_record(report.read_text()).section("findings")
-    assert findings is not None
+    findings = _dictated_findings(tmp_path, "renal_lengths", "us_renal")
     values = {f.id: f.value for f in findings.fields}
     assert values["right_kidney_length"] == 11.2 and values["left_kidney_length"] == 10.5
     assert values["postvoid_volume"] == 50
