@@ -113,6 +113,8 @@ async def test_editing_fields_and_sections_by_keyboard(tmp_path: Path) -> None:
         )
         values = {f.id: f.value for f in screen.draft.section(section).fields}
         assert values[field.field.id] == "Small left effusion."
+        # the focused input keeps its one line for the value (a focus border hid it)
+        assert field.has_focus and field.content_region.height == 1
         # the next-field key walks to the next input
         await pilot.press("f8")
         assert screen.focused is not field and editor.where(screen.focused)[0] == section

@@ -73,7 +73,7 @@ class SectionBlock(Vertical):
                                 text-wrap: nowrap; text-overflow: ellipsis; }
     SectionBlock FieldInput { width: 1fr; height: 1; border: none; padding: 0 1;
                               background: $boost; }
-    SectionBlock FieldInput:focus { background: $accent 25%; }
+    SectionBlock FieldInput:focus { border: none; background: $accent 25%; }
     SectionBlock SectionText { height: auto; min-height: 1; max-height: 14; border: none;
                                padding: 0 1 0 1; border-left: blank; background: $boost; }
     SectionBlock SectionText:focus { border: none; border-left: thick $accent;
