@@ -91,9 +91,11 @@ class WorklistScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
-            yield Input(
+            search = Input(
                 placeholder="Type to filter: patient, accession, study, modality…", id="filter"
             )
+            search.cursor_blink = False  # steady, like the editor's: calmer, and reproducible
+            yield search
             table: DataTable[str] = DataTable(id="table", cursor_type="row", zebra_stripes=True)
             table.can_focus = False
             yield table
