@@ -67,6 +67,7 @@ def corrector():
         ("Discussed with Dr. Smith at 3 p.m. today.", "Discussed with Dr. Smith at 3 p.m. today."),
         ("Pneumonia vs. atelectasis.", "Pneumonia vs. atelectasis."),
         ("effusion.lungs clear", "Effusion. Lungs clear"),
+        ("1. small effusion. 2. no pneumothorax.", "1. Small effusion. 2. No pneumothorax."),
         ("stable in the postoperative period", "Stable in the postoperative period"),
         ("two hundred and fifty milliliters of fluid", "250 mL of fluid"),
         ("one hundred and five degrees", "105 degrees"),

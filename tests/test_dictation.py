@@ -480,3 +480,9 @@ def test_delete_last_sentence_does_not_stop_at_an_abbreviation(chest) -> None:
     s.apply("Small effusion. Discussed with Dr. Smith at 3 p.m. today, e.g. by phone.")
     s.apply("Delete last sentence.")
     assert s.draft.section("impression").text == "Small effusion."
+    # a numbered impression: the last item goes with its number
+    s = session(chest)
+    s.apply("Go to impression.")
+    s.apply("1. Small left pleural effusion. 2. No pneumothorax.")
+    s.apply("Delete last sentence.")
+    assert s.draft.section("impression").text == "1. Small left pleural effusion."

@@ -385,21 +385,28 @@ _NEVER_ENDS = re.compile(
 _INITIALISM = re.compile(r"\b[A-Za-z]\.(?:[A-Za-z]\.)+$")
 
 
+#: the number of an item of a numbered list, where a sentence starts ("1. Small effusion.")
+_ITEM_NUMBER = re.compile(r"(?:^|[.?!:]\s+|\n)\s*\d{1,2}\.$")
+
+
 def ends_sentence(text: str, at: int) -> bool:
     """Whether the full stop at ``at`` in ``text`` ends a sentence: not one of an abbreviation
-    such as "e.g." or "vs.", nor of "p.m." with a lower-case word after it."""
+    such as "e.g." or "vs.", nor of "p.m." with a lower-case word after it, nor the one after
+    a numbered item's number ("... 2. No pneumothorax.")."""
+    return not (_ITEM_NUMBER.search(text[: at + 1]) or _abbreviation(text, at))
+
+
+def _abbreviation(text: str, at: int) -> bool:
+    """Whether the full stop at ``at`` is an abbreviation's that does not end its sentence."""
     before = text[: at + 1]
     if _NEVER_ENDS.search(before):
-        return False
-    if _INITIALISM.search(before):
-        after = text[at + 1 :].lstrip()
-        return not after[:1].islower()
-    return True
+        return True
+    return bool(_INITIALISM.search(before)) and text[at + 1 :].lstrip()[:1].islower()
 
 
 def _capitalise_sentences(text: str) -> str:
     def up(m: re.Match[str]) -> str:
-        if m.group(1)[:1] == "." and not ends_sentence(text, m.start(1)):
+        if m.group(1)[:1] == "." and _abbreviation(text, m.start(1)):
             return m.group(0)  # "vs. atelectasis", "3 p.m. today": the case as written
         return m.group(1) + m.group(2).upper()
 
