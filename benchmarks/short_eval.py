@@ -94,9 +94,7 @@ def main(argv: list[str]) -> int:
                 started = time.perf_counter()
                 if name == "reporting":
                     pieces = recognise(audio, ours, prompt=pipeline.prompt)
-                    texts = [pipeline.process(p.transcript.text, p.transcript.words).text
-                             for p in pieces]  # fmt: skip
-                    heard[name] = pipeline.join(texts, [p.transcript.text for p in pieces])
+                    heard[name] = pipeline.process_pieces([p.transcript for p in pieces])[0]
                     seconds = time.perf_counter() - started
                     session = DictationSession(spec, pipeline=pipeline)
                     session.apply("Small left pleural effusion.")

@@ -227,6 +227,8 @@ def test_transcribe_and_the_session_join_pieces_alike(pipeline, said: list[str])
         session.apply(Utterance(piece))
     pieces = [pipeline.process(piece).text for piece in said]
     assert pipeline.join(pieces, said) == session.draft.section("findings").text
+    text, processed = pipeline.process_pieces([transcript_from_text(piece) for piece in said])
+    assert text == session.draft.section("findings").text and len(processed) == len(said)
 
 
 def test_a_joined_list_survives_recovery_from_the_journal(pipeline, tmp_path: Path) -> None:

@@ -281,6 +281,12 @@ class TextPipeline:
     def process_transcript(self, transcript: Transcript) -> Processed:
         return self.process(transcript.text, transcript.words)
 
+    def process_pieces(self, pieces: Sequence[Transcript]) -> tuple[str, list[Processed]]:
+        """The pieces of one recording, each processed, and their texts joined as
+        :meth:`join` joins them: what ``reporting transcribe`` prints."""
+        processed = [self.process_transcript(t) for t in pieces]
+        return self.join([p.text for p in processed], [t.text for t in pieces]), processed
+
     def _flags(
         self, text: str, words: Sequence[Word], corrections: Sequence[Correction] = ()
     ) -> tuple[Flag, ...]:

@@ -137,9 +137,7 @@ def transcribe(
             if piece.unheard:
                 click.echo(f"reporting: {piece.unheard_notice(str(path))}", err=True)
         pieces = [piece for piece in pieces if not piece.unheard]
-        processed = [pipeline.process(r.transcript.text, r.transcript.words) for r in pieces]
-        texts = [p.text for p in processed]
-        text = pipeline.join(texts, [r.transcript.text for r in pieces])
+        text, processed = pipeline.process_pieces([r.transcript for r in pieces])
         if not as_json:
             click.echo(text)
             continue
