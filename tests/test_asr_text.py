@@ -68,6 +68,13 @@ def corrector():
         ("Pneumonia vs. atelectasis.", "Pneumonia vs. atelectasis."),
         ("effusion.lungs clear", "Effusion. Lungs clear"),
         ("1. small effusion. 2. no pneumothorax.", "1. Small effusion. 2. No pneumothorax."),
+        # "colon" the organ is not the mark: said as a mark, it follows a header's words
+        ("Diverticulosis of the sigmoid colon.", "Diverticulosis of the sigmoid colon."),
+        ("History of colon cancer.", "History of colon cancer."),
+        ("The colon is unremarkable.", "The colon is unremarkable."),
+        ("colon colon unremarkable", "Colon: unremarkable"),
+        ("liver colon normal", "Liver: normal"),
+        ("last menstrual period two weeks ago", "Last menstrual period 2 weeks ago"),
         ("stable in the postoperative period", "Stable in the postoperative period"),
         ("two hundred and fifty milliliters of fluid", "250 mL of fluid"),
         ("one hundred and five degrees", "105 degrees"),

@@ -242,10 +242,28 @@ _PUNCT_WORDS: tuple[tuple[str, str], ...] = (
     ("open parenthesis", "("),
     ("close parenthesis", ")"),
 )
-#: "period" after these words is the noun ("the postoperative period"), not punctuation.
+#: "period" after these words is the noun ("the postoperative period", "last menstrual
+#: period"), not punctuation.
 _KEEP_PERIOD_AFTER = re.compile(
     r"(?:\b(?:the|a|this|that|postoperative|perioperative|neonatal|follow-up|time|same|short|"
-    r"long|waiting|latent|grace|trial|observation|interval))\s*$",
+    r"long|waiting|latent|grace|trial|observation|interval|menstrual|refractory|incubation|"
+    r"washout|postpartum|perinatal|recovery))\s*$",
+    re.IGNORECASE,
+)
+#: "colon" after these words is the organ ("the sigmoid colon", "small bowel and colon")
+_COLON_ORGAN_AFTER = re.compile(
+    r"\b(?:the|a|an|this|that|its|of|in|within|to|into|from|and|or|with|without|throughout|"
+    r"is|are|was|were|no|normal|abnormal|dilated|thickened|"
+    r"along|sigmoid|transverse|descending|ascending|right|left|proximal|distal|mid|redundant|"
+    r"entire|whole|rectosigmoid|remaining|residual|native|visualized|decompressed|distended)"
+    r"[ \t]*$",
+    re.IGNORECASE,
+)
+#: ... and before these ("colon cancer", "the colon is unremarkable")
+_COLON_ORGAN_BEFORE = re.compile(
+    r"[ \t]*(?:is|are|was|were|cancer|carcinoma|wall|walls|mass|masses|polyp|polyps|"
+    r"resection|and|or|with|without|which|that|has|have|appears|demonstrates|shows|contains|"
+    r"diverticulosis|diverticula|diverticulitis|lesion|tumor|segment|loops)\b",
     re.IGNORECASE,
 )
 _PUNCT = re.compile(
@@ -266,7 +284,23 @@ def _punctuation_words(text: str) -> Iterator[tuple[re.Match[str], str]]:
         word = " ".join(m.group("w").lower().split())
         if word == "period" and _KEEP_PERIOD_AFTER.search(text[: m.start("w")]):
             continue
+        if word == "colon" and _is_organ(text, m):
+            continue
         yield m, word
+
+
+def _is_organ(text: str, m: re.Match[str]) -> bool:
+    """Whether the "colon" of ``m`` is the organ, not the punctuation mark: a sentence that
+    starts with it, or the words around it ("the sigmoid colon", "colon cancer"); said as a
+    mark it follows a header's words and comes before what the header introduces
+    ("Findings colon the lungs are clear", "Liver colon normal")."""
+    before = text[: m.start("w")]
+    sentence = re.split(r"[.?!\n]", before)[-1]
+    if not re.search(r"\w", sentence):
+        return True
+    if m.group("written"):  # a mark written right before it: "Findings: colon"
+        return True
+    return bool(_COLON_ORGAN_AFTER.search(before) or _COLON_ORGAN_BEFORE.match(text, m.end("w")))
 
 
 def spoken_sentence_ends(text: str) -> list[tuple[int, int]]:
