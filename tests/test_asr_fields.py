@@ -140,3 +140,18 @@ def test_a_doubtful_word_a_value_was_taken_from_is_flagged_on_the_value() -> Non
         Utterance.from_transcript(transcript_from_text("Two, benign.", probabilities={"two": 0.2}))
     )
     assert [m.draft.text[i.start : i.end] for i in m.issues] == ["2 - benign"]
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [
+        ("mammo_birads", "The mass is probably benign."),  # was "The mass is 3 - probably benign."
+        ("us_pelvis_female", "Her last menstrual period was 2 weeks ago."),  # "last Last ..."
+        ("ctpa", "The LV diameter ratio is 0.9."),  # "LV LV diameter ratio"
+        ("ct_abdomen_pelvis", "There is colon wall thickening."),  # "There is: wall ..."
+    ],
+)
+def test_a_template_s_own_words_are_kept_as_said(template: str, said: str) -> None:
+    from reporting.asr.processing import build_pipeline
+
+    assert build_pipeline(spec=load_template(template)).process(said).text == said

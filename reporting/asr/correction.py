@@ -311,6 +311,10 @@ class Corrector:
                 return None
         if _inflections(lowered, term_words):
             return None  # the recogniser hears number and tense well: "soft tissue" stays
+        if n < len(term_words) and any(
+            term_words[k : k + n] == lowered for k in range(len(term_words) - n + 1)
+        ):
+            return None  # part of a term, said as it is: "menstrual period" gains no "last"
         squashed = term_lower.replace(" ", "").replace("-", "")
         for w, known in zip(lowered, ordinary, strict=True):
             if n > 1 and known and len(w) >= 5 and w not in term_words and w not in squashed:

@@ -15,7 +15,7 @@ from typing import Any
 from reporting.asr.commands import normalise
 from reporting.asr.formatting import UNIT_WORDS, words_to_number
 
-__all__ = ["said_value", "value_of"]
+__all__ = ["choice_words", "said_value", "value_of"]
 
 #: a choice that begins with its number or letter: "2 - benign", "b. scattered areas ..."
 _ENUMERATED = re.compile(r"^\s*(?P<key>\d+|[a-z])\s*[.)\-–:]\s*(?P<rest>\S.*)$", re.IGNORECASE)
@@ -28,6 +28,13 @@ _WITH_NUMBER = frozenset(
 )
 _TRUE = frozenset({"yes", "present", "true", "checked"})
 _FALSE = frozenset({"no", "absent", "false", "unchecked", "none"})
+
+
+def choice_words(choice: str) -> str:
+    """A choice without the number or letter it is listed by ("3 - probably benign" ->
+    "probably benign"): what a radiologist says, and a term to bias the recogniser to."""
+    m = _ENUMERATED.match(choice)
+    return m.group("rest") if m else choice
 
 
 def said_value(fspec: Any, text: str) -> Any:
@@ -92,7 +99,7 @@ def _choice(choices: tuple[str, ...], text: str) -> str | None:
         m = _ENUMERATED.match(choice)
         if m:
             keys[m.group("key").lower()] = i
-        described.append(normalise(m.group("rest") if m else choice).split())
+        described.append(normalise(choice_words(choice)).split())
     whole = [normalise(c).split() for c in choices]
     for i in range(len(choices)):  # said exactly, with or without its number or letter
         if said in (whole[i], described[i]):

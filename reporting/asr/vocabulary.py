@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from reporting.asr.fields import choice_words
 from reporting.asr.formatting import is_spoken_punctuation
 from reporting.asr.sides import SIDES
 from reporting.errors import LexiconError
@@ -327,7 +328,8 @@ def template_terms(spec: Any) -> tuple[str, ...]:
         for fld in getattr(sec, "fields", ()):
             add(getattr(fld, "label", ""))
             for choice in getattr(fld, "choices", ()):
-                add(str(choice))
+                # "3 - probably benign" as a term rewrote every "probably benign" said
+                add(choice_words(str(choice)))
     for topic in getattr(spec, "required_topics", ()):
         for term in getattr(topic, "terms", ()):
             add(term)
