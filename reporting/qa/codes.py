@@ -24,7 +24,9 @@ code                                  severity  meaning
 ``measurement.mismatch``              warning   the same lesion is measured differently in Findings
                                                 and Impression
 ``template.unfilled``                 error     a placeholder ("[ ]", "***", "___", "<field>") or
-                                                an empty required template field is left
+                                                an empty required template field is left, or a
+                                                field holds what its type cannot (words in a
+                                                number field; a warning unless it is required)
 ``qa.unchecked``                      error     the report could not be checked (e.g. too long);
                                                 only :func:`check_many` produces it
 ====================================  ========  ===================================================
@@ -65,7 +67,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "critical.not_communicated": "a critical finding without a communication statement",
     "followup.incomplete": "a follow-up recommendation without interval or modality",
     "measurement.mismatch": "a lesion measured differently in Findings and Impression",
-    "template.unfilled": "a template placeholder or empty required field is left",
+    "template.unfilled": "a template placeholder, an empty required field or a field "
+    "holding what its type cannot hold is left",
     "qa.unchecked": "the report could not be checked",
 }
 

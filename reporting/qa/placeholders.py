@@ -1,5 +1,6 @@
-"""template.unfilled: placeholders left in the text ("[ ]", "***", "___", "<field>", "[***]")
-and required template fields left empty.
+"""template.unfilled: placeholders left in the text ("[ ]", "***", "___", "<field>", "[***]"),
+required template fields left empty, and fields holding what their type cannot hold (words in
+a number field, a choice the template does not offer).
 
 "XXXX" is the Open-i de-identification redaction, never a placeholder; HTML tags such as
 "<BR>" are not placeholders either.
@@ -8,6 +9,7 @@ and required template fields left empty.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from reporting.model import Issue, Severity
 from reporting.qa.context import Context, span
@@ -61,15 +63,18 @@ class PlaceholderCheck:
                 continue
             prose = _has_prose(sec.text, sec_spec.fields)
             for field_spec in sec_spec.fields:
+                value = sec.field(field_spec.id)
+                if value is not None and value.value not in (None, ""):
+                    wrong = _wrong_kind(field_spec, value.value)
+                    if wrong:
+                        yield self._wrong_value(ctx, sec, field_spec, value.display(), wrong)
+                    continue
                 if field_spec.completion == "none":
                     continue
                 # An "alert" field may stay empty when the radiologist reported the section in
                 # prose instead (finding.missing still checks that the topics are addressed);
                 # a "prohibit" field must always be filled.
                 if field_spec.completion == "alert" and prose:
-                    continue
-                value = sec.field(field_spec.id)
-                if value is not None and value.value not in (None, ""):
                     continue
                 at = sec.start if sec.start is not None else 0
                 yield ctx.issue(
@@ -82,6 +87,37 @@ class PlaceholderCheck:
                     if field_spec.completion == "prohibit"
                     else Severity.WARNING,
                 )
+
+    @staticmethod
+    def _wrong_value(ctx: Context, sec: Any, fspec: FieldSpec, shown: str, wrong: str) -> Issue:
+        """A field holding what its type cannot hold (words in a number field, a choice the
+        template does not offer), as dictation keeps what it could not read as a value: an
+        error where the field must be filled, a warning otherwise; spanned on the value."""
+        label = f"{fspec.label}: "
+        base = sec.start if sec.start is not None else 0
+        line = sec.text.find(label)
+        start = base + line + len(label) if line >= 0 else base
+        end = start + len(shown) if line >= 0 else start
+        return ctx.issue(
+            "template.unfilled",
+            f"Template field {fspec.label!r} in {sec.title} holds {shown!r}, not {wrong}.",
+            start,
+            end,
+            suggestion=f"Give {fspec.label!r} {wrong}, or move the words to the text.",
+            severity=Severity.ERROR if fspec.completion == "prohibit" else Severity.WARNING,
+        )
+
+
+def _wrong_kind(fspec: FieldSpec, value: object) -> str:
+    """What ``value`` should have been for the field ``fspec`` ("a number", "one of its
+    choices", "yes or no"), or "" when it is of the field's kind."""
+    if fspec.type == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return "a number"
+    if fspec.type == "checkbox" and not isinstance(value, bool):
+        return "yes or no"
+    if fspec.type == "choice" and fspec.choices and value not in fspec.choices:
+        return "one of its choices"
+    return ""
 
 
 def _has_prose(text: str, fields: Sequence[FieldSpec]) -> bool:
