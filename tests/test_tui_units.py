@@ -214,6 +214,8 @@ def test_parse_value_by_field_type() -> None:
     assert parse_value("number", "4.5") == 4.5
     assert parse_value("number", "many") is None
     assert parse_value("checkbox", "yes") is True
+    assert parse_value("checkbox", "No") is False
+    assert parse_value("checkbox", "maybe") is None  # was a silent False
     assert parse_value("text", "  ") is None
 
 

@@ -73,7 +73,12 @@ def parse_value(ftype: str, raw: str, unit: str | None = None) -> Any:
             return None
         return int(number) if number.is_integer() else number
     if ftype == "checkbox":
-        return text.lower() in ("yes", "y", "true", "x", "1", "present")
+        said = text.lower()
+        if said in ("yes", "y", "true", "x", "1", "present"):
+            return True
+        if said in ("no", "n", "false", "0", "absent", "none"):
+            return False
+        return None  # "maybe" is not a silent "no": the field stays empty and QA asks for it
     return text
 
 
