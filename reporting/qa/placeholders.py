@@ -9,9 +9,8 @@ a number field, a choice the template does not offer).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
-from reporting.model import Issue, Severity
+from reporting.model import Issue, Section, Severity
 from reporting.qa.context import Context, span
 from reporting.qa.lexicon import rules_lexicon
 from reporting.templating import FieldSpec
@@ -89,7 +88,7 @@ class PlaceholderCheck:
                 )
 
     @staticmethod
-    def _wrong_value(ctx: Context, sec: Any, fspec: FieldSpec, shown: str, wrong: str) -> Issue:
+    def _wrong_value(ctx: Context, sec: Section, fspec: FieldSpec, shown: str, wrong: str) -> Issue:
         """A field holding what its type cannot hold (words in a number field, a choice the
         template does not offer), as dictation keeps what it could not read as a value: an
         error where the field must be filled, a warning otherwise; spanned on the value."""
