@@ -68,6 +68,11 @@ def corrector():
         ("Pneumonia vs. atelectasis.", "Pneumonia vs. atelectasis."),
         ("effusion.lungs clear", "Effusion. Lungs clear"),
         ("1. small effusion. 2. no pneumothorax.", "1. Small effusion. 2. No pneumothorax."),
+        # a number that labels a grade, category, level ... is written in digits
+        ("grade two to three chondromalacia", "Grade 2 to 3 chondromalacia"),
+        ("BI-RADS four, suspicious", "BI-RADS 4, suspicious"),
+        ("series three image forty five", "Series 3 image 45"),
+        ("five views of the wrist", "Five views of the wrist"),
         # "colon" the organ is not the mark: said as a mark, it follows a header's words
         ("Diverticulosis of the sigmoid colon.", "Diverticulosis of the sigmoid colon."),
         ("History of colon cancer.", "History of colon cancer."),

@@ -162,6 +162,26 @@ _AGE = re.compile(
 )
 
 
+#: a number that labels a grade, category, level ... is written in digits, as AMA style has
+#: it ("grade 2 chondromalacia", "BI-RADS 4", "segment 7", "type 1 diabetes")
+_LABELLED = re.compile(
+    rf"\b(?P<label>grade|category|bi-?rads|segment|level|type|stage|class|score|zone|series|"
+    rf"image)\s+(?P<n>{_SHORT_RUN})(?:\s+(?P<join>to|through|and|or)\s+(?P<m>{_SHORT_RUN}))?\b",
+    re.IGNORECASE,
+)
+
+
+def _labelled(m: re.Match[str]) -> str:
+    number = words_to_number(m.group("n"))
+    if number is None:
+        return m.group(0)
+    out = f"{m.group('label')} {number}"
+    if m.group("m") is not None:  # "grade two to three": both ends in digits
+        other = words_to_number(m.group("m"))
+        out += f" {m.group('join')} {other if other is not None else m.group('m')}"
+    return out
+
+
 def _age(m: re.Match[str]) -> str:
     number = words_to_number(m.group("n"))
     if number is None:
@@ -459,6 +479,7 @@ def format_text(text: str, options: FormatOptions | None = None) -> str:
         text = _QUANTITY.sub(_quantity, text)
         text = _RANGE.sub(_range, text)
         text = _AGE.sub(_age, text)
+        text = _LABELLED.sub(_labelled, text)
     if opts.capitalize_sides:
         text = re.sub(r"\b(left|right)\b", lambda m: m.group(1).upper(), text, flags=re.IGNORECASE)
     text = re.sub(r"[ \t]{2,}", " ", text)
