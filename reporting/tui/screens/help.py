@@ -55,6 +55,11 @@ def voice_help() -> str:
         "the like may also end one (“small effusion next field”), and “scratch that” may "
         "come anywhere. Everything else goes into the current field."
     )
+    lines.append(
+        "  A field's name before a colon fills that field (“Lungs: clear”); a field that "
+        "takes a number or a choice also by its name and value (“Right kidney length 11.2 "
+        "cm”, “BI-RADS, two, benign”). A value said again replaces the one there."
+    )
     return "\n".join(lines)
 
 
