@@ -101,6 +101,13 @@ def test_negated_then_affirmed_is_a_contradiction() -> None:
         ("No large pleural effusion.", "Small pleural effusion."),
         ("No pneumothorax.", "Possible small pneumothorax."),
         ("Small right pneumothorax.", "The previously seen pneumothorax has resolved."),
+        # Findings says it of one site and denies it of another (the MR knee template's
+        # normal "Lateral meniscus: Intact. No tear."); the impression agrees with the first
+        (
+            "Medial meniscus: Complex tear of the posterior horn.\nLateral meniscus: Intact. "
+            "No tear.",
+            "Complex tear of the posterior horn of the medial meniscus.",
+        ),
     ],
 )
 def test_not_contradictions(findings: str, impression: str) -> None:

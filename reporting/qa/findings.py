@@ -123,6 +123,13 @@ class ContradictionCheck:
                     continue
                 if self._qualified(ctx, neg):
                     continue
+                if any(
+                    m.concept == neg.concept and _affirmed(m) and _head(m.text) == _head(neg.text)
+                    for m in by_section[a_sec]
+                ):
+                    # its own section says it too, of another site ("Medial meniscus: tear.
+                    # Lateral meniscus: no tear."): what the other section says agrees with that
+                    continue
                 ns, ne = ctx.sentence_at(neg.start)
                 if _RESOLVED.search(text, ns, ne):
                     continue
