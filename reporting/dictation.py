@@ -154,6 +154,10 @@ def _bare_word(word: str) -> str:
     return re.sub(r"[^a-z]", "", word.lower())
 
 
+def _no_doubts(said: str) -> list[Flag]:
+    return []
+
+
 def _gives_value(fspec: Any, text: str) -> bool:
     return value_of(fspec, text) is not None
 
@@ -380,7 +384,14 @@ class DictationSession:
                 "number": "the number",
                 "unit": "the unit",
             }.get(reason, "this word")
-            if reason == "joined_list":
+            if reason == "field":
+                fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
+                name = fspec.label if fspec is not None else sec.title
+                message = (
+                    f"please confirm that '{word}' belongs in '{name}': the recogniser was only "
+                    f"{prob:.0%} sure of the field's name"
+                )
+            elif reason == "joined_list":
                 message = (
                     f"please confirm that '{word}' is negated too: the recogniser wrote the "
                     "pause before it as a full stop, and it was joined back to the 'No ...' "
@@ -441,6 +452,8 @@ class DictationSession:
         state = before
         history_push = True
         steps: list[_State] = []  # this utterance's changes so far, for an "undo" inside it
+        # the doubt a go-to's own words leave on the text said after it
+        doubts: Callable[[str], list[Flag]] = _no_doubts
         for part in self._parts(utterance.text):
             if part.command is not None:
                 if part.command.action == "undo":
@@ -456,6 +469,7 @@ class DictationSession:
                     steps.append(state)
                 state = changed
                 actions.append(part.command.action)
+                doubts = self._target_doubts(part.command, state, utterance.words)
             elif part.text.strip():
                 processed = self.pipeline.process(part.text, utterance.words)
                 # "new paragraph" said on its own is a break and nothing else
@@ -463,9 +477,11 @@ class DictationSession:
                     # a list the recogniser's pause cut between two utterances is joined too
                     punctuated = has_spoken_punctuation(part.text)
                     joins = not (punctuated or self._punctuated)
+                    said = processed.text
                     dictated_state, flags = self._dictate(
-                        state, processed.text, processed.flags, joins
+                        state, said, [*processed.flags, *doubts(said)], joins
                     )
+                    doubts = _no_doubts
                     if dictated_state is state:
                         continue  # a mark or a break with nothing before it
                     steps.append(state)
@@ -478,6 +494,21 @@ class DictationSession:
             self._history.append(before)
         self._state = state
         return actions, dictated, new_flags
+
+    def _target_doubts(
+        self, command: Command, state: _State, words: Sequence[Word]
+    ) -> Callable[[str], list[Flag]]:
+        """For a go-to that reached a field by its name, the flags to put over what is said
+        after it in the same breath: a doubtful word of the name chose the field ("Left
+        kidney length 10.5 cm." with "Left" at 40% may be the right kidney's value)."""
+        if command.action != "go_to" or self._stops[state.position].field is None:
+            return _no_doubts
+        heard = self.pipeline.process(command.spoken, words).flags
+        if not heard:
+            return _no_doubts
+        doubt = min(heard, key=lambda f: f.probability)
+        reason = "side" if doubt.reason == "side" else "field"
+        return lambda said: [Flag(0, len(said), said, doubt.probability, reason)]
 
     def _changed(self, actions: list[str], dictated: list[str], flags: list[Flag]) -> Change:
         """The :class:`Change` of the last utterance, announced to the listeners."""

@@ -155,3 +155,21 @@ def test_a_template_s_own_words_are_kept_as_said(template: str, said: str) -> No
     from reporting.asr.processing import build_pipeline
 
     assert build_pipeline(spec=load_template(template)).process(said).text == said
+
+
+def test_a_doubtful_word_in_a_field_s_name_is_flagged_on_what_it_took(tmp_path) -> None:
+    # "Left kidney length 10.5 cm." with "Left" at 40%: the value may belong to the right
+    # kidney, and the name is a command, so nothing of it is in the text to flag
+    journal = tmp_path / "renal.jsonl"
+    s = DictationSession(load_template("us_renal"), journal=journal)
+    heard = transcript_from_text("Left kidney length 10.5 cm.", probabilities={"left": 0.4})
+    s.apply(Utterance.from_transcript(heard))
+    heard = transcript_from_text("Post void residual 50 mL.", probabilities={"void": 0.2})
+    s.apply(Utterance.from_transcript(heard))
+    s.apply(Utterance.from_transcript(transcript_from_text("Right kidney length 11 cm.")))
+    issues = s.issues
+    assert [s.draft.text[i.start : i.end] for i in issues] == ["10.5 cm", "50 mL"]
+    assert "a side may be misheard" in issues[0].message
+    assert "belongs in 'Post-void residual'" in issues[1].message
+    recovered = DictationSession.recover(journal)
+    assert [i.message for i in recovered.issues] == [i.message for i in issues]
