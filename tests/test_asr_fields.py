@@ -50,6 +50,16 @@ def test_a_lettered_choice_by_its_letter_or_its_first_words(said: str, value: st
     assert said_value(DENSITY, said) == value
 
 
+def test_a_number_said_in_another_unit_is_put_in_the_field_s_unit() -> None:
+    # "112 mm" in a field in cm was 112 cm: ten times the kidney said
+    length = load_template("us_renal").section("findings").field("right_kidney_length")
+    thickness = load_template("us_pelvis_female").section("findings").field("endometrial_thickness")
+    volume = load_template("us_renal").section("findings").field("postvoid_volume")
+    assert said_value(length, "112 mm") == 11.2 and said_value(length, "11.2 cm") == 11.2
+    assert said_value(thickness, "0.6 cm") == 6 and said_value(volume, "50 cc") == 50
+    assert said_value(length, "11.2 mL") == "11.2 mL"  # no length: kept as said
+
+
 def test_numbers_checkboxes_and_plain_choices() -> None:
     assert said_value(RATIO, "Point nine.") == 0.9
     assert said_value(RATIO, "one point two") == 1.2

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from reporting.asr.commands import normalise
-from reporting.asr.formatting import UNIT_WORDS, words_to_number
+from reporting.asr.formatting import UNIT_OF, UNIT_WORDS, words_to_number
 
 __all__ = ["choice_words", "said_value", "value_of"]
 
@@ -74,8 +74,36 @@ def _number(fspec: Any, text: str) -> float | int | None:
     )
     if any(w not in allowed for w in rest):
         return None
-    value = float(said)
+    value = _in_field_unit(float(said), rest, fspec.unit)
+    if value is None:
+        return None
     return int(value) if value.is_integer() else value
+
+
+#: units one converts into another, by what they measure and their size in the first
+_SCALES = {
+    "mm": ("length", 0.1),
+    "cm": ("length", 1.0),
+    "mL": ("volume", 1.0),
+    "cc": ("volume", 1.0),
+}
+
+
+def _in_field_unit(value: float, words: list[str], unit: str | None) -> float | None:
+    """``value``, said with the unit among ``words``, in the field's ``unit``: "112 mm" in a
+    field in cm is 11.2; a unit that cannot be converted ("11 mL" for a length) gives None,
+    so the words are kept; no unit said is the field's."""
+    said = {"cc"} if "cubic" in words else {UNIT_OF[w] for w in words if w in UNIT_OF}
+    if not said or unit is None:
+        return value
+    if len(said) > 1:
+        return None
+    (spoken,) = said
+    if spoken == unit:
+        return value
+    if spoken in _SCALES and unit in _SCALES and _SCALES[spoken][0] == _SCALES[unit][0]:
+        return round(value * _SCALES[spoken][1] / _SCALES[unit][1], 6)
+    return None
 
 
 def _number_words(text: str) -> str | None:

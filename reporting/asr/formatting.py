@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 __all__ = [
+    "UNIT_OF",
     "UNIT_WORDS",
     "FormatOptions",
     "append_text",
@@ -50,6 +51,11 @@ _UNITS = {
 UNIT_WORDS = frozenset(
     w for pair in _UNITS.items() for u in pair for w in re.split(r"[\s/]+", u.lower())
 )
+#: a unit said or written as one word, lower case, and how it is written ("millimeters": "mm")
+UNIT_OF = {
+    **{said: unit for said, unit in _UNITS.items() if " " not in said},
+    **{unit.lower(): unit for unit in _UNITS.values()},
+}
 #: units of time: a number before one is written in digits ("in 3 months", AMA style), and
 #: the unit as said
 _TIME_UNITS = ("minutes", "minute", "hours", "hour", "days", "day", "weeks", "week", "months",
