@@ -67,6 +67,11 @@ def corrector():
         ("Discussed with Dr. Smith at 3 p.m. today.", "Discussed with Dr. Smith at 3 p.m. today."),
         ("Pneumonia vs. atelectasis.", "Pneumonia vs. atelectasis."),
         ("effusion.lungs clear", "Effusion. Lungs clear"),
+        (
+            "nodule open paren series three image forty five close paren",
+            "Nodule (series 3 image 45)",
+        ),
+        ("lungs semi colon clear", "Lungs; clear"),
         ("1. small effusion. 2. no pneumothorax.", "1. Small effusion. 2. No pneumothorax."),
         # a number that labels a grade, category, level ... is written in digits
         ("grade two to three chondromalacia", "Grade 2 to 3 chondromalacia"),
@@ -1121,3 +1126,13 @@ def test_words_copied_from_the_prompt_are_not_taken_for_speech() -> None:
         (_decoded(" disease", probability=0.004), prompt),  # one word is too little to tell
     ]:
         assert len(engine._segments([segment], 2.0, short=True, prompt=told)) == 1
+
+
+@pytest.mark.timeout(60)
+def test_a_long_text_full_of_spoken_marks_is_formatted_without_hanging() -> None:
+    # the context rules read the whole text before each mark: 80 KB took 10 s and 1 MB
+    # would have taken hours; they now read a few words back
+    unit = "the colon is normal period dr. smith at 3 p.m. today open paren a close paren. "
+    text = unit * 13000  # about 1 MB
+    out = format_text(text)
+    assert out.count("(a)") == 13000 and out.count("The colon is normal.") == 13000

@@ -262,11 +262,14 @@ _PUNCT_WORDS: tuple[tuple[str, str], ...] = (
     ("period", "."),
     ("comma", ","),
     ("semicolon", ";"),
+    ("semi colon", ";"),
     ("colon", ":"),
     ("hyphen", "-"),
     ("slash", "/"),
     ("open parenthesis", "("),
+    ("open paren", "("),
     ("close parenthesis", ")"),
+    ("close paren", ")"),
 )
 #: "period" after these words is the noun ("the postoperative period", "last menstrual
 #: period"), not punctuation.
@@ -295,7 +298,7 @@ _COLON_ORGAN_BEFORE = re.compile(
 _PUNCT = re.compile(
     r"[ \t]*(?P<written>[,.;:]?)[ \t]*\b(?P<w>"
     + "|".join(w.replace(" ", r"\s+") for w, _ in _PUNCT_WORDS)
-    + r")\b[.,;:!?]*",
+    + r")\b(?P<after>[.,;:!?]*)",
     re.IGNORECASE,
 )
 _PUNCT_MAP = {w: s for w, s in _PUNCT_WORDS}
@@ -308,11 +311,20 @@ def _punctuation_words(text: str) -> Iterator[tuple[re.Match[str], str]]:
     ("the postoperative period") is not one."""
     for m in _PUNCT.finditer(text):
         word = " ".join(m.group("w").lower().split())
-        if word == "period" and _KEEP_PERIOD_AFTER.search(text[: m.start("w")]):
+        if word == "period" and _KEEP_PERIOD_AFTER.search(_just_before(text, m.start("w"))):
             continue
         if word == "colon" and _is_organ(text, m):
             continue
         yield m, word
+
+
+#: how far back the context rules look: a few words, so a long text is read in linear time
+_LOOK_BACK = 60
+
+
+def _just_before(text: str, at: int) -> str:
+    """The few words of ``text`` before ``at`` that the context rules read."""
+    return text[max(0, at - _LOOK_BACK) : at]
 
 
 def _is_organ(text: str, m: re.Match[str]) -> bool:
@@ -320,10 +332,11 @@ def _is_organ(text: str, m: re.Match[str]) -> bool:
     starts with it, or the words around it ("the sigmoid colon", "colon cancer"); said as a
     mark it follows a header's words and comes before what the header introduces
     ("Findings colon the lungs are clear", "Liver colon normal")."""
-    before = text[: m.start("w")]
-    sentence = re.split(r"[.?!\n]", before)[-1]
-    if not re.search(r"\w", sentence):
-        return True
+    before = _just_before(text, m.start("w"))
+    if not re.search(r"\w", re.split(r"[.?!\n]", before)[-1]) and (
+        len(before) < _LOOK_BACK or re.search(r"[.?!\n]", before)
+    ):
+        return True  # the sentence starts with it
     if m.group("written"):  # a mark written right before it: "Findings: colon"
         return True
     return bool(_COLON_ORGAN_AFTER.search(before) or _COLON_ORGAN_BEFORE.match(text, m.end("w")))
@@ -356,12 +369,20 @@ def is_spoken_punctuation(text: str) -> bool:
 def _spoken_punctuation(text: str) -> str:
     out: list[str] = []
     pos = 0
+    last = ""  # the last character written that is not a space
     for m, word in _punctuation_words(text):
-        out.append(text[pos : m.start()])
+        before = text[pos : m.start()]
+        out.append(before)
+        last = before.rstrip(" \t")[-1:] or last
         mark = _PUNCT_MAP[word]
         if mark.startswith("\n") and m.group("written") == ".":
             mark = "." + mark  # "effusion. New paragraph": the sentence keeps its full stop
+        if mark == "(" and last not in ("", "\n", "("):
+            mark = " ("  # "nodule open paren series 3": a space before it, as written
+        if mark == ")" and m.group("after")[:1] in (".", "?"):
+            mark += m.group("after")[0]  # "(series 3)." keeps the full stop written after it
         out.append(mark)
+        last = mark[-1]
         pos = m.end()
     out.append(text[pos:])
     text = "".join(out)
@@ -453,15 +474,16 @@ def ends_sentence(text: str, at: int) -> bool:
     """Whether the full stop at ``at`` in ``text`` ends a sentence: not one of an abbreviation
     such as "e.g." or "vs.", nor of "p.m." with a lower-case word after it, nor the one after
     a numbered item's number ("... 2. No pneumothorax.")."""
-    return not (_ITEM_NUMBER.search(text[: at + 1]) or _abbreviation(text, at))
+    return not (_ITEM_NUMBER.search(_just_before(text, at + 1)) or _abbreviation(text, at))
 
 
 def _abbreviation(text: str, at: int) -> bool:
     """Whether the full stop at ``at`` is an abbreviation's that does not end its sentence."""
-    before = text[: at + 1]
+    before = _just_before(text, at + 1)
     if _NEVER_ENDS.search(before):
         return True
-    return bool(_INITIALISM.search(before)) and text[at + 1 :].lstrip()[:1].islower()
+    after = text[at + 1 : at + 1 + _LOOK_BACK].lstrip()
+    return bool(_INITIALISM.search(before)) and after[:1].islower()
 
 
 def _capitalise_sentences(text: str) -> str:
