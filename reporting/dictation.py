@@ -593,10 +593,9 @@ class DictationSession:
             previous = str(current) if stop.key in touched and current not in (None, "") else ""
             if value_of(fspec, text) is not None:
                 previous = ""  # a number, a choice or yes/no said again replaces the one there
-            elif previous and value_of(fspec, previous) is not None:
+            elif previous and (not isinstance(current, str) or current in fspec.choices):
                 # words that give no value go after the one there, as the report shows it
-                unit = fspec.unit if fspec.type == "number" else None
-                previous = FieldValue(fspec.id, current, unit).display() + "."
+                previous = fspec.value(current).display() + "."
         mark, rest = leading_mark(text)
         if mark:  # "period" said after a pause ends the sentence before it
             cut = len(text) - len(rest)
@@ -635,9 +634,8 @@ class DictationSession:
         report shows it: a number or category heard at 30% is confirmed, not lost."""
         if not flags:
             return []
-        shown = FieldValue(fspec.id, value, fspec.unit if fspec.type == "number" else None)
         doubt = min(flags, key=lambda f: f.probability)
-        text = shown.display()
+        text = fspec.value(value).display()
         return [Flag(0, len(text), text, doubt.probability, doubt.reason)]
 
     def _command(self, state: _State, command: Command, before: _State) -> _State:
