@@ -64,8 +64,12 @@ def test_unreadable_audio_is_a_clear_error(tmp_path: Path) -> None:
         load_audio(tmp_path / "nope.wav")
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"this is not audio")
-    with pytest.raises(AudioError, match="junk.wav"):
+    with pytest.raises(AudioError, match="junk.wav") as caught:
         load_audio(junk)
+    # the decoder's reason, without its error number or the path a second time
+    message = str(caught.value)
+    assert "not a readable audio file (" in message
+    assert "Errno" not in message and message.count("junk.wav") == 1
 
 
 def test_a_file_without_audio_is_an_error_not_silence(tmp_path: Path) -> None:

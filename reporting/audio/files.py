@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,7 +66,17 @@ def _decode(p: Path) -> np.ndarray:
             decode_audio(str(p), sampling_rate=SAMPLE_RATE), dtype=np.float32
         )
     except Exception as exc:  # PyAV raises many error types for broken files
-        raise AudioError(f"{p}: not a readable audio file ({type(exc).__name__}: {exc})") from None
+        raise AudioError(f"{p}: not a readable audio file ({_reason(exc)})") from None
+
+
+def _reason(exc: Exception) -> str:
+    """What the decoder said, without its error number and the path the message already
+    names ("[Errno 1094995529] Invalid data found when processing input: '/x.wav'" ->
+    "invalid data found when processing input")."""
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", str(text))
+    text = re.sub(r":\s*'[^']*'$", "", text).strip()
+    return (text[:1].lower() + text[1:]) if text else type(exc).__name__
 
 
 def wav_bytes(audio: np.ndarray, *, sample_rate: int = SAMPLE_RATE) -> bytes:
