@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from reporting.asr.commands import normalise
-from reporting.asr.formatting import UNIT_OF, UNIT_WORDS, words_to_number
+from reporting.asr.formatting import unit_of, unit_words, words_to_number
 
 __all__ = ["choice_words", "said_value", "value_of"]
 
@@ -70,7 +70,7 @@ def _number(fspec: Any, text: str) -> float | int | None:
     else:
         rest = [w for w in normalise(text).split() if words_to_number(w) is None and w != "point"]
     allowed = (
-        _WITH_NUMBER | UNIT_WORDS | set(normalise(f"{fspec.label} {fspec.unit or ''}").split())
+        _WITH_NUMBER | unit_words() | set(normalise(f"{fspec.label} {fspec.unit or ''}").split())
     )
     if any(w not in allowed for w in rest):
         return None
@@ -93,7 +93,7 @@ def _in_field_unit(value: float, words: list[str], unit: str | None) -> float | 
     """``value``, said with the unit among ``words``, in the field's ``unit``: "112 mm" in a
     field in cm is 11.2; a unit that cannot be converted ("11 mL" for a length) gives None,
     so the words are kept; no unit said is the field's."""
-    said = {"cc"} if "cubic" in words else {UNIT_OF[w] for w in words if w in UNIT_OF}
+    said = {"cc"} if "cubic" in words else {unit_of()[w] for w in words if w in unit_of()}
     if not said or unit is None:
         return value
     if len(said) > 1:

@@ -3,18 +3,21 @@
 ``format_text("three point two by two centimeters period")`` -> ``"3.2 x 2 cm."``.  Number words
 become digits only where a reader expects digits (before a unit or a unit of time, in dimensions
 and ranges of them, in an age, after a vertebral letter, with "point"), so "no one" or "two
-views" stay as spoken.
+views" stay as spoken.  The word lists (spoken marks, units, number labels, the words that make
+"period" and "colon" nouns, abbreviations) are data: ``lexicons/asr_formatting.json``, read by
+:mod:`reporting.asr.format_rules`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+
+from reporting.asr.format_rules import load_format_rules
 
 __all__ = [
-    "UNIT_OF",
-    "UNIT_WORDS",
     "FormatOptions",
     "append_text",
     "end_with_mark",
@@ -23,6 +26,8 @@ __all__ = [
     "has_spoken_punctuation",
     "is_spoken_punctuation",
     "leading_mark",
+    "unit_of",
+    "unit_words",
     "words_to_number",
 ]
 
@@ -35,31 +40,6 @@ class FormatOptions:
     capitalize_sides: bool = False
 
 
-_UNITS = {
-    "millimeter": "mm", "millimeters": "mm", "millimetre": "mm", "millimetres": "mm", "mm": "mm",
-    "centimeter": "cm", "centimeters": "cm", "centimetre": "cm", "centimetres": "cm", "cm": "cm",
-    "milliliter": "mL", "milliliters": "mL", "millilitre": "mL", "millilitres": "mL", "ml": "mL",
-    "cc": "cc", "cubic centimeters": "cc", "percent": "%", "per cent": "%",
-    "hounsfield units": "HU", "hounsfield unit": "HU", "hu": "HU",
-    "degrees": "degrees", "degree": "degrees", "millisieverts": "mSv",
-    "centimeters per second": "cm/s", "centimeter per second": "cm/s",
-    "centimetres per second": "cm/s", "cm per second": "cm/s", "cm/s": "cm/s",
-    "millimeters of mercury": "mmHg", "millimetres of mercury": "mmHg", "mm hg": "mmHg",
-    "mmhg": "mmHg",
-}  # fmt: skip
-#: every word of a unit, said or written ("centimeters", "cm", "mercury"), lower case
-UNIT_WORDS = frozenset(
-    w for pair in _UNITS.items() for u in pair for w in re.split(r"[\s/]+", u.lower())
-)
-#: a unit said or written as one word, lower case, and how it is written ("millimeters": "mm")
-UNIT_OF = {
-    **{said: unit for said, unit in _UNITS.items() if " " not in said},
-    **{unit.lower(): unit for unit in _UNITS.values()},
-}
-#: units of time: a number before one is written in digits ("in 3 months", AMA style), and
-#: the unit as said
-_TIME_UNITS = ("minutes", "minute", "hours", "hour", "days", "day", "weeks", "week", "months",
-               "month", "years", "year")  # fmt: skip
 _ONES = {
     "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -83,18 +63,98 @@ _NUM = rf"(?:\d+(?:\.\d+)?|{_NUM_RUN})"
 #: a number of at most six words, for rules that look ahead after it: an unbounded run would
 #: be tried again from every word of a long one
 _SHORT_RUN = rf"(?:(?:{_NUMWORD})(?:[\s-]+(?:{_NUMWORD}|point)){{0,5}}(?![\s-]+(?:{_NUMWORD})\b))"
-_UNIT = "|".join(
-    sorted(
-        (re.escape(u).replace(r"\ ", r"\s+") for u in (*_UNITS, *_TIME_UNITS)),
-        key=len,
-        reverse=True,
-    )
-)
-_QUANTITY = re.compile(
-    rf"(?<![\w.])(?P<first>{_NUM})(?P<rest>(?:\s*(?:by|x|times)\s*{_NUM})*)(?:\s*(?P<unit>{_UNIT}))?(?![\w])",
-    re.IGNORECASE,
-)
 _BY = re.compile(rf"\s*(?:by|x|times)\s*(?P<n>{_NUM})", re.IGNORECASE)
+
+
+def _words(phrases: tuple[str, ...]) -> str:
+    """An alternation of ``phrases``, longest first, each space matching any run of them."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    """The formatting rules of ``lexicons/asr_formatting.json``, compiled."""
+
+    #: a spoken mark as said (lower case, single spaces) -> the mark
+    marks: Mapping[str, str]
+    #: a unit as said or written (lower case) -> how it is written
+    units: Mapping[str, str]
+    punct: re.Pattern[str]
+    period_is_noun: re.Pattern[str]
+    organ_after: re.Pattern[str]
+    organ_before: re.Pattern[str]
+    never_ends: re.Pattern[str]
+    quantity: re.Pattern[str]
+    #: the first number of a range whose second was written as a measurement: "six to 7 mm",
+    #: "between four and 6 mm"
+    range: re.Pattern[str]
+    #: a number that labels a grade, category, level ... is written in digits, as AMA style
+    #: has it ("grade 2 chondromalacia", "BI-RADS 4", "segment 7", "type 1 diabetes")
+    labelled: re.Pattern[str]
+
+
+@cache
+def _patterns() -> _Patterns:
+    rules = load_format_rules()
+    unit = _words(tuple(u for u, _ in rules.units) + rules.time_units)
+    return _Patterns(
+        marks=dict(rules.spoken_marks),
+        units=dict(rules.units),
+        punct=re.compile(
+            rf"[ \t]*(?P<written>[,.;:]?)[ \t]*\b(?P<w>{_words(tuple(w for w, _ in rules.spoken_marks))})"
+            r"\b(?P<after>[.,;:!?]*)",
+            re.IGNORECASE,
+        ),
+        period_is_noun=re.compile(
+            rf"\b(?:{_words(rules.period_is_noun_after)})\s*$", re.IGNORECASE
+        ),
+        organ_after=re.compile(
+            rf"\b(?:{_words(rules.colon_is_organ_after)})[ \t]*$", re.IGNORECASE
+        ),
+        organ_before=re.compile(
+            rf"[ \t]*(?:{_words(rules.colon_is_organ_before)})\b", re.IGNORECASE
+        ),
+        never_ends=re.compile(rf"\b(?:{_words(rules.abbreviations)})\.$", re.IGNORECASE),
+        quantity=re.compile(
+            rf"(?<![\w.])(?P<first>{_NUM})(?P<rest>(?:\s*(?:by|x|times)\s*{_NUM})*)"
+            rf"(?:\s*(?P<unit>{unit}))?(?![\w])",
+            re.IGNORECASE,
+        ),
+        range=re.compile(
+            rf"(?<![\w.])(?:(?P<between>between\s+)(?P<lo2>{_SHORT_RUN})(?=\s+and\s+)|"
+            rf"(?P<lo>{_SHORT_RUN})(?=\s+(?:to|through)\s+|\s*-\s*))"
+            rf"(?=(?:\s+(?:to|through|and)\s+|\s*-\s*)\d+(?:\.\d+)?(?:%|\s*(?:{unit})(?![\w])))",
+            re.IGNORECASE,
+        ),
+        labelled=re.compile(
+            rf"\b(?P<label>{_words(rules.number_labels)})\s+(?P<n>{_SHORT_RUN})"
+            rf"(?:\s+(?P<join>to|through|and|or)\s+(?P<m>{_SHORT_RUN}))?\b",
+            re.IGNORECASE,
+        ),
+    )
+
+
+@cache
+def unit_of() -> Mapping[str, str]:
+    """A unit said or written as one word, lower case, and how it is written
+    ("millimeters": "mm", "mm": "mm")."""
+    units = _patterns().units
+    return {
+        **{said: unit for said, unit in units.items() if " " not in said},
+        **{unit.lower(): unit for unit in units.values()},
+    }
+
+
+@cache
+def unit_words() -> frozenset[str]:
+    """Every word of a unit, said or written ("centimeters", "cm", "mercury"), lower case."""
+    return frozenset(
+        w
+        for pair in _patterns().units.items()
+        for u in pair
+        for w in re.split(r"[\s/]+", u.lower())
+    )
 
 
 def words_to_number(text: str) -> str | None:
@@ -150,30 +210,13 @@ def _quantity(m: re.Match[str]) -> str:
     if unit is None:
         return body
     said = " ".join(unit.split())
-    short = _UNITS.get(said.lower(), said)  # a unit of time stays as said
+    short = _patterns().units.get(said.lower(), said)  # a unit of time stays as said
     return f"{body}%" if short == "%" else f"{body} {short}"
 
 
-#: the first number of a range whose second was written as a measurement: "six to 7 mm",
-#: "between four and 6 mm"
-_RANGE = re.compile(
-    rf"(?<![\w.])(?:(?P<between>between\s+)(?P<lo2>{_SHORT_RUN})(?=\s+and\s+)|"
-    rf"(?P<lo>{_SHORT_RUN})(?=\s+(?:to|through)\s+|\s*-\s*))"
-    rf"(?=(?:\s+(?:to|through|and)\s+|\s*-\s*)\d+(?:\.\d+)?(?:%|\s*(?:{_UNIT})(?![\w])))",
-    re.IGNORECASE,
-)
 #: an age as an adjective: "65 year old" -> "65-year-old"
 _AGE = re.compile(
     rf"(?<![\w.])(?P<n>\d+|{_SHORT_RUN})[\s-]+(?P<u>year|month|week|day)[\s-]+old\b", re.IGNORECASE
-)
-
-
-#: a number that labels a grade, category, level ... is written in digits, as AMA style has
-#: it ("grade 2 chondromalacia", "BI-RADS 4", "segment 7", "type 1 diabetes")
-_LABELLED = re.compile(
-    rf"\b(?P<label>grade|category|bi-?rads|segment|level|type|stage|class|score|zone|series|"
-    rf"image)\s+(?P<n>{_SHORT_RUN})(?:\s+(?P<join>to|through|and|or)\s+(?P<m>{_SHORT_RUN}))?\b",
-    re.IGNORECASE,
 )
 
 
@@ -252,66 +295,13 @@ def _squashed(m: re.Match[str]) -> str:
     return m.group(0)
 
 
-_PUNCT_WORDS: tuple[tuple[str, str], ...] = (
-    ("new paragraph", "\n\n"),
-    ("next paragraph", "\n\n"),
-    ("new line", "\n"),
-    ("next line", "\n"),
-    ("question mark", "?"),
-    ("full stop", "."),
-    ("period", "."),
-    ("comma", ","),
-    ("semicolon", ";"),
-    ("semi colon", ";"),
-    ("colon", ":"),
-    ("hyphen", "-"),
-    ("slash", "/"),
-    ("open parenthesis", "("),
-    ("open paren", "("),
-    ("close parenthesis", ")"),
-    ("close paren", ")"),
-)
-#: "period" after these words is the noun ("the postoperative period", "last menstrual
-#: period"), not punctuation.
-_KEEP_PERIOD_AFTER = re.compile(
-    r"(?:\b(?:the|a|this|that|postoperative|perioperative|neonatal|follow-up|time|same|short|"
-    r"long|waiting|latent|grace|trial|observation|interval|menstrual|refractory|incubation|"
-    r"washout|postpartum|perinatal|recovery))\s*$",
-    re.IGNORECASE,
-)
-#: "colon" after these words is the organ ("the sigmoid colon", "small bowel and colon")
-_COLON_ORGAN_AFTER = re.compile(
-    r"\b(?:the|a|an|this|that|its|of|in|within|to|into|from|and|or|with|without|throughout|"
-    r"is|are|was|were|no|normal|abnormal|dilated|thickened|"
-    r"along|sigmoid|transverse|descending|ascending|right|left|proximal|distal|mid|redundant|"
-    r"entire|whole|rectosigmoid|remaining|residual|native|visualized|decompressed|distended)"
-    r"[ \t]*$",
-    re.IGNORECASE,
-)
-#: ... and before these ("colon cancer", "the colon is unremarkable")
-_COLON_ORGAN_BEFORE = re.compile(
-    r"[ \t]*(?:is|are|was|were|cancer|carcinoma|wall|walls|mass|masses|polyp|polyps|"
-    r"resection|and|or|with|without|which|that|has|have|appears|demonstrates|shows|contains|"
-    r"diverticulosis|diverticula|diverticulitis|lesion|tumor|segment|loops)\b",
-    re.IGNORECASE,
-)
-_PUNCT = re.compile(
-    r"[ \t]*(?P<written>[,.;:]?)[ \t]*\b(?P<w>"
-    + "|".join(w.replace(" ", r"\s+") for w, _ in _PUNCT_WORDS)
-    + r")\b(?P<after>[.,;:!?]*)",
-    re.IGNORECASE,
-)
-_PUNCT_MAP = {w: s for w, s in _PUNCT_WORDS}
-#: spoken punctuation that ends a sentence or a line, after which a voice command may follow
-_ENDS_SENTENCE = frozenset(w for w, s in _PUNCT_WORDS if s in (".", "?", "\n", "\n\n"))
-
-
 def _punctuation_words(text: str) -> Iterator[tuple[re.Match[str], str]]:
     """Each spoken punctuation word of ``text`` with its canonical spelling; "period" as a noun
     ("the postoperative period") is not one."""
-    for m in _PUNCT.finditer(text):
+    found = _patterns()
+    for m in found.punct.finditer(text):
         word = " ".join(m.group("w").lower().split())
-        if word == "period" and _KEEP_PERIOD_AFTER.search(_just_before(text, m.start("w"))):
+        if word == "period" and found.period_is_noun.search(_just_before(text, m.start("w"))):
             continue
         if word == "colon" and _is_organ(text, m):
             continue
@@ -339,7 +329,8 @@ def _is_organ(text: str, m: re.Match[str]) -> bool:
         return True  # the sentence starts with it
     if m.group("written"):  # a mark written right before it: "Findings: colon"
         return True
-    return bool(_COLON_ORGAN_AFTER.search(before) or _COLON_ORGAN_BEFORE.match(text, m.end("w")))
+    found = _patterns()
+    return bool(found.organ_after.search(before) or found.organ_before.match(text, m.end("w")))
 
 
 def spoken_sentence_ends(text: str) -> list[tuple[int, int]]:
@@ -347,7 +338,9 @@ def spoken_sentence_ends(text: str) -> list[tuple[int, int]]:
     "question mark", "new line", "new paragraph"), written punctuation after it included: the
     recogniser often writes "... effusion period next field." as one sentence."""
     return [
-        (m.start("w"), m.end()) for m, word in _punctuation_words(text) if word in _ENDS_SENTENCE
+        (m.start("w"), m.end())
+        for m, word in _punctuation_words(text)
+        if _patterns().marks[word] in (".", "?", "\n", "\n\n")
     ]
 
 
@@ -374,7 +367,7 @@ def _spoken_punctuation(text: str) -> str:
         before = text[pos : m.start()]
         out.append(before)
         last = before.rstrip(" \t")[-1:] or last
-        mark = _PUNCT_MAP[word]
+        mark = _patterns().marks[word]
         if mark.startswith("\n") and m.group("written") == ".":
             mark = "." + mark  # "effusion. New paragraph": the sentence keeps its full stop
         if mark == "(" and last not in ("", "\n", "("):
@@ -457,10 +450,6 @@ def _space_after(m: re.Match[str]) -> str:
     return m.group(0) + " "
 
 
-#: abbreviations that never end a sentence ("pneumonia vs. atelectasis", "Dr. Smith")
-_NEVER_ENDS = re.compile(
-    r"\b(?:i\.e|e\.g|vs|approx|dr|mr|mrs|ms|fig|cf|incl|resp)\.$", re.IGNORECASE
-)
 #: an abbreviation written with a full stop after each letter ("p.m.", "U.S."): a sentence
 #: end only before a capital
 _INITIALISM = re.compile(r"\b[A-Za-z]\.(?:[A-Za-z]\.)+$")
@@ -480,7 +469,7 @@ def ends_sentence(text: str, at: int) -> bool:
 def _abbreviation(text: str, at: int) -> bool:
     """Whether the full stop at ``at`` is an abbreviation's that does not end its sentence."""
     before = _just_before(text, at + 1)
-    if _NEVER_ENDS.search(before):
+    if _patterns().never_ends.search(before):
         return True
     after = text[at + 1 : at + 1 + _LOOK_BACK].lstrip()
     return bool(_INITIALISM.search(before)) and after[:1].islower()
@@ -504,10 +493,11 @@ def format_text(text: str, options: FormatOptions | None = None) -> str:
         text = _LEVEL.sub(_level, text)
         text = _SQUASHED.sub(_squashed, text)
     if opts.numbers:
-        text = _QUANTITY.sub(_quantity, text)
-        text = _RANGE.sub(_range, text)
+        found = _patterns()
+        text = found.quantity.sub(_quantity, text)
+        text = found.range.sub(_range, text)
         text = _AGE.sub(_age, text)
-        text = _LABELLED.sub(_labelled, text)
+        text = found.labelled.sub(_labelled, text)
     if opts.capitalize_sides:
         text = re.sub(r"\b(left|right)\b", lambda m: m.group(1).upper(), text, flags=re.IGNORECASE)
     text = re.sub(r"[ \t]{2,}", " ", text)

@@ -21,6 +21,7 @@ from reporting.asr.formatting import (
     format_text,
     has_spoken_punctuation,
     leading_mark,
+    unit_of,
     words_to_number,
 )
 from reporting.asr.lists import ListRules, join_negated_lists, load_list_rules
@@ -30,22 +31,6 @@ from reporting.asr.types import Transcript, Word
 from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
 
 __all__ = ["Flag", "Processed", "TextPipeline", "build_pipeline", "is_doubtful", "side_context"]
-
-_UNIT_WORDS = frozenset(
-    [
-        "mm",
-        "cm",
-        "ml",
-        "millimeter",
-        "millimeters",
-        "centimeter",
-        "centimeters",
-        "milliliter",
-        "milliliters",
-        "percent",
-    ]
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Flag:
@@ -99,7 +84,7 @@ def _reason(bare: str) -> str:
         return "negation"
     if re.fullmatch(r"\d+(?:\.\d+)?%?", bare) or words_to_number(bare) is not None:
         return "number"
-    if bare in _UNIT_WORDS:
+    if bare in unit_of():
         return "unit"
     return "sensitive"
 
@@ -111,7 +96,7 @@ def is_doubtful(word: Word, policy: ConfidencePolicy) -> str | None:
         return None
     if policy.sounds_like_side(bare):
         return "side"  # "light mastectomy": a side may have been mis-heard
-    sensitive = policy.is_sensitive(bare) or bare in _UNIT_WORDS
+    sensitive = policy.is_sensitive(bare) or bare in unit_of()
     if policy.numbers and (re.search(r"\d", bare) or words_to_number(bare) is not None):
         sensitive = True
     if sensitive and word.probability < policy.sensitive_threshold:
