@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from reporting.asr.fake import transcript_from_text
 from reporting.asr.format_rules import load_format_rules
 from reporting.asr.formatting import format_text
+from reporting.asr.processing import build_pipeline
 from reporting.errors import LexiconError
 from reporting.lexicons import lexicon_path
 
@@ -60,6 +62,29 @@ def test_a_listed_abbreviation_does_not_end_the_sentence(abbreviation: str) -> N
     assert format_text(f"pneumonia {abbreviation}. atelectasis") == (
         f"Pneumonia {abbreviation}. atelectasis"
     )
+
+
+@pytest.mark.parametrize(
+    ("said", "doubted", "flagged"),
+    [
+        # every unit of the rules is a sensitive word: "cc" for "cm" is another measurement
+        ("It measures 4 cc.", "cc", "cc"),
+        ("It measures 4 HU.", "hu", "HU"),
+        # a unit said in words is flagged where formatting wrote it: the flag was lost
+        ("It measures 4 centimeters.", "centimeters", "cm"),
+        ("It measures 4 centimetres.", "centimetres", "cm"),
+        ("It measures four millimeters.", "millimeters", "mm"),
+        # a number said in words covers the whole number written, not its first digit
+        ("It measures four point two centimeters.", "four", "4.2"),
+    ],
+)
+def test_a_doubtful_unit_or_number_is_flagged_where_formatting_wrote_it(
+    said: str, doubted: str, flagged: str
+) -> None:
+    heard = transcript_from_text(said, probabilities={doubted: 0.6})
+    out = build_pipeline().process_transcript(heard)
+    assert [out.text[f.start : f.end] for f in out.flags] == [flagged]
+    assert out.flags[0].reason in ("unit", "number")
 
 
 def test_the_rules_are_validated_on_load(tmp_path: Path) -> None:

@@ -291,7 +291,13 @@ class TextPipeline:
             number = words_to_number(bare)
             if number is not None:
                 forms.append(number)
+            if bare in unit_of():  # "centimeters" is written "cm"
+                forms.append(unit_of()[bare].lower())
             found = _find(lowered, forms, cursor)
+            if found is not None and number is not None:
+                # "four point two" is written "4.2": the flag covers the whole number
+                more = re.match(r"\.\d+", lowered[found[1] :])
+                found = (found[0], found[1] + (more.end() if more else 0))
             if found is None:
                 replaced = [c.written.lower() for c in corrections if bare in _bares(c.heard)]
                 found = _find(lowered, replaced, cursor)
