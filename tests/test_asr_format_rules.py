@@ -12,8 +12,10 @@ from reporting.asr.fake import transcript_from_text
 from reporting.asr.format_rules import load_format_rules
 from reporting.asr.formatting import format_text
 from reporting.asr.processing import build_pipeline
+from reporting.dictation import DictationSession, Utterance
 from reporting.errors import LexiconError
 from reporting.lexicons import lexicon_path
+from reporting.templating import load_template
 
 RULES = load_format_rules()
 
@@ -76,6 +78,17 @@ def test_a_listed_abbreviation_does_not_end_the_sentence(abbreviation: str) -> N
         ("It measures four millimeters.", "millimeters", "mm"),
         # a number said in words covers the whole number written, not its first digit
         ("It measures four point two centimeters.", "four", "4.2"),
+        # a word formatting merged with others is flagged on what they became together;
+        # before, each of these doubtful words reached the draft unflagged
+        ("It measures eleven point two centimeters.", "two", "11.2"),
+        ("Disc bulge at L four five.", "four", "L4-5"),
+        ("Disc bulge at L five S one.", "one", "L5-S1"),
+        ("Disc bulge at T twelve L one.", "twelve", "T12-L1"),
+        ("C five six disc osteophyte complex.", "six", "C5-6"),
+        ("A sixty five year old man.", "sixty", "65-year-old"),
+        ("Two hundred and fifty milliliters.", "fifty", "250"),
+        ("Fifty percent stenosis.", "percent", "50%"),
+        ("It measures three by four centimeters.", "four", "4"),
     ],
 )
 def test_a_doubtful_unit_or_number_is_flagged_where_formatting_wrote_it(
@@ -107,3 +120,30 @@ def test_the_rules_are_validated_on_load(tmp_path: Path) -> None:
     bad.write_text(json.dumps(missing), encoding="utf-8")
     with pytest.raises(LexiconError, match="colon_is_organ_before"):
         load_format_rules.__wrapped__(bad)  # type: ignore[attr-defined]
+
+
+def test_words_that_became_one_get_one_flag_and_a_doubtful_mark_flags_no_word() -> None:
+    pipeline = build_pipeline()
+    both = transcript_from_text(
+        "Disc bulge at L four five.", probabilities={"four": 0.3, "five": 0.3}
+    )
+    out = pipeline.process_transcript(both)
+    assert [out.text[f.start : f.end] for f in out.flags] == ["L4-5"]
+    # "period" became a full stop: it is no word of the report, and its neighbours are sure
+    mark = transcript_from_text(
+        "Mild effusion period no pneumothorax.", probabilities={"period": 0.2}
+    )
+    out = pipeline.process_transcript(mark)
+    assert out.text == "Mild effusion. No pneumothorax."
+    assert out.flags == ()
+
+
+def test_a_doubtful_vertebral_level_reaches_the_draft_as_an_issue_on_the_level() -> None:
+    session = DictationSession(load_template("generic"), pipeline=build_pipeline())
+    heard = transcript_from_text(
+        "Moderate disc bulge at L four five.", probabilities={"five": 0.35}, default=0.97
+    )
+    session.apply(Utterance(heard.text, heard.words))
+    (issue,) = [i for i in session.issues if i.code == "asr.low_confidence"]
+    assert session.draft.text[issue.start : issue.end] == "L4-5"
+    assert "'L4-5'" in issue.message

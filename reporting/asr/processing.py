@@ -7,6 +7,7 @@ to a stricter threshold) ended up in the new text, so the draft can mark it for 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from reporting.asr.types import Transcript, Word
 from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
 
 __all__ = ["Flag", "Processed", "TextPipeline", "build_pipeline", "is_doubtful", "side_context"]
+
 
 @dataclass(frozen=True, slots=True)
 class Flag:
@@ -160,6 +162,74 @@ def _find(lowered: str, forms: Sequence[str], cursor: int) -> tuple[int, int] | 
     return found
 
 
+class _Merged:
+    """Finds where a word of the text before formatting went in the text after it, for the
+    words formatting merged with others ("four" of "L four five" is in "L4-5"): the two texts
+    are aligned letter by letter, and the word's letters lead to the written token holding
+    them.  Words are looked for in order, as the flags are."""
+
+    def __init__(self, source: str, text: str) -> None:
+        self.source, self.text = source.lower(), text
+        self.cursor = 0
+        self.last_found = False
+        self._opcodes: list[tuple[str, int, int, int, int]] | None = None
+
+    def skip(self, bare: str) -> None:
+        """Move past ``bare`` in the source: it was found in the text another way."""
+        self.last_found = False
+        m = _word_at(self.source, bare, self.cursor)
+        if m is not None:
+            self.cursor = m[1]
+
+    def find(self, bare: str) -> tuple[int, int] | None:
+        """The span of the written token that ``bare`` (the next time it occurs in the
+        source) became; None when it became no word ("period" -> ".") or is not there."""
+        self.last_found = False
+        span = _word_at(self.source, bare, self.cursor)
+        if span is None or not self.source:
+            return None
+        self.cursor = span[1]
+        if self._opcodes is None:
+            matcher = difflib.SequenceMatcher(None, self.source, self.text.lower(), autojunk=False)
+            self._opcodes = matcher.get_opcodes()
+        start, end = span
+        targets: list[int] = []
+        for tag, i1, i2, j1, j2 in self._opcodes:
+            if i1 >= end or i2 <= start or tag in ("delete", "insert"):
+                continue
+            if tag == "equal":
+                targets += [j1 + max(start, i1) - i1, j1 + min(end, i2) - i1]
+            else:
+                targets += [j1, j2]
+        if not targets:
+            return None
+        a, b = min(targets), max(targets)
+        letters = [i for i in range(a, b) if self.text[i].isalnum()]
+        if not letters:
+            return None
+        self.last_found = True
+        return _token(self.text, letters[0], letters[-1] + 1)
+
+
+def _token(text: str, a: int, b: int) -> tuple[int, int]:
+    """The written token of ``text`` (between spaces, without the punctuation around it) that
+    holds ``text[a:b]``."""
+    while a > 0 and not text[a - 1].isspace():
+        a -= 1
+    while b < len(text) and not text[b].isspace():
+        b += 1
+    while a < b and text[a] in "([\"'":
+        a += 1
+    while b > a and text[b - 1] in ".,;:?!)]\"'":
+        b -= 1
+    return (a, b)
+
+
+def _word_at(lowered: str, bare: str, cursor: int) -> tuple[int, int] | None:
+    m = re.compile(rf"(?<![\w]){re.escape(bare)}(?![\w])").search(lowered, cursor)
+    return None if m is None else (m.start(), m.end())
+
+
 def _bares(text: str) -> list[str]:
     return [_bare(w) for w in text.split()]
 
@@ -233,7 +303,7 @@ class TextPipeline:
         # a speaker who says "period" and "comma" placed every full stop: none is a pause
         if not has_spoken_punctuation(corrected):
             formatted, joined = self.joined_lists(formatted)
-        flags = self._flags(formatted, words, corrections) + joined
+        flags = self._flags(formatted, words, corrections, corrected) + joined
         return Processed(formatted, text, corrections, tuple(sorted(flags, key=_flag_start)))
 
     def joined_lists(self, text: str, *, at: int | None = None) -> tuple[str, tuple[Flag, ...]]:
@@ -273,14 +343,22 @@ class TextPipeline:
         return self.join([p.text for p in processed], [t.text for t in pieces]), processed
 
     def _flags(
-        self, text: str, words: Sequence[Word], corrections: Sequence[Correction] = ()
+        self,
+        text: str,
+        words: Sequence[Word],
+        corrections: Sequence[Correction] = (),
+        source: str = "",
     ) -> tuple[Flag, ...]:
         """Where each doubtful word of ``words`` ended up in ``text``; a word the corrector
         replaced is flagged on what was written in its place ("ribosular" -> "bibasilar":
-        a side may have been lost there, and the correction does not make it sure)."""
+        a side may have been lost there, and the correction does not make it sure).  A word
+        that formatting merged with others (``source``: the text before formatting) is flagged
+        on what they became together ("L four five" -> "L4-5", "sixty five year old" ->
+        "65-year-old")."""
         flags: list[Flag] = []
         lowered = text.lower()
         cursor = 0
+        merged = _Merged(source, text)
         policy = self.vocabulary.confidence
         side_doubts = side_context(words, policy, known=self.corrector.is_word)
         for index, word in enumerate(words):
@@ -295,16 +373,19 @@ class TextPipeline:
                 forms.append(unit_of()[bare].lower())
             found = _find(lowered, forms, cursor)
             if found is not None and number is not None:
-                # "four point two" is written "4.2": the flag covers the whole number
-                more = re.match(r"\.\d+", lowered[found[1] :])
-                found = (found[0], found[1] + (more.end() if more else 0))
+                # the flag covers the whole number as written: "4.2", "L4-5", "65-year-old"
+                found = _token(text, *found)
             if found is None:
                 replaced = [c.written.lower() for c in corrections if bare in _bares(c.heard)]
                 found = _find(lowered, replaced, cursor)
-            if found is None:
-                continue
-            cursor = found[1]
             reason = is_doubtful(word, policy)
+            if found is None and (reason is not None or index in side_doubts):
+                found = merged.find(bare)
+            else:
+                merged.skip(bare)
+            if found is None or any(f.start < found[1] and found[0] < f.end for f in flags):
+                continue  # one flag for the words that became one ("eleven point two")
+            cursor = max(cursor, found[0] if merged.last_found else found[1])
             if index in side_doubts and reason in (None, "low_probability", "sensitive"):
                 reason = "side"  # a doubtful side says more than a doubtful word
             if reason is None and self._made_up(text[found[0] : found[1]]):
