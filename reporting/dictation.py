@@ -503,7 +503,9 @@ class DictationSession:
         kidney length 10.5 cm." with "Left" at 40% may be the right kidney's value)."""
         if command.action != "go_to" or self._stops[state.position].field is None:
             return _no_doubts
-        heard = self.pipeline.process(command.spoken, words).flags
+        # the name as the grammar read it ("bi rads" for "BI-RADS"), and its words so written
+        said = [dataclasses.replace(w, word=normalise(w.word)) for w in words]
+        heard = self.pipeline.process(command.spoken, said).flags
         if not heard:
             return _no_doubts
         doubt = min(heard, key=lambda f: f.probability)

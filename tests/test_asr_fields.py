@@ -183,3 +183,13 @@ def test_a_doubtful_word_in_a_field_s_name_is_flagged_on_what_it_took(tmp_path) 
     assert "belongs in 'Post-void residual'" in issues[1].message
     recovered = DictationSession.recover(journal)
     assert [i.message for i in recovered.issues] == [i.message for i in issues]
+
+
+def test_a_doubtful_hyphenated_field_name_is_flagged_on_what_it_took() -> None:
+    # the grammar reads "BI-RADS" as "bi rads"; the doubt about it was lost on the way
+    s = DictationSession(load_template("mammo_birads"))
+    heard = transcript_from_text("BI-RADS category four.", probabilities={"bi-rads": 0.3})
+    s.apply(Utterance.from_transcript(heard))
+    (issue,) = s.issues
+    assert s.draft.text[issue.start : issue.end].startswith("4")
+    assert "belongs in 'BI-RADS" in issue.message
