@@ -172,7 +172,7 @@ class _Merged:
         self.source, self.text = source.lower(), text
         self.cursor = 0
         self.last_found = False
-        self._opcodes: list[tuple[str, int, int, int, int]] | None = None
+        self._opcodes: Sequence[tuple[str, int, int, int, int]] | None = None
 
     def skip(self, bare: str) -> None:
         """Move past ``bare`` in the source: it was found in the text another way."""
