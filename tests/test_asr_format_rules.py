@@ -10,7 +10,7 @@ import pytest
 
 from reporting.asr.fake import transcript_from_text
 from reporting.asr.format_rules import load_format_rules
-from reporting.asr.formatting import format_text
+from reporting.asr.formatting import append_text, format_text
 from reporting.asr.processing import build_pipeline
 from reporting.dictation import DictationSession, Utterance
 from reporting.errors import LexiconError
@@ -66,6 +66,19 @@ def test_a_listed_abbreviation_does_not_end_the_sentence(abbreviation: str) -> N
     )
 
 
+@pytest.mark.parametrize("noun", RULES.proper_nouns)
+def test_an_eponym_said_in_any_case_is_written_as_listed(noun: str) -> None:
+    said = noun.lower().replace("-", " ")
+    assert format_text(f"there is a {said} finding") == f"There is a {noun} finding"
+
+
+def test_an_eponym_keeps_its_capital_after_a_comma_said_at_a_pause() -> None:
+    assert append_text("Small effusion,", "Kerley B lines.") == "Small effusion, Kerley B lines."
+    assert append_text("Small effusion,", "Moderate atelectasis.") == (
+        "Small effusion, moderate atelectasis."
+    )
+
+
 @pytest.mark.parametrize(
     ("said", "doubted", "flagged"),
     [
@@ -111,6 +124,7 @@ def test_the_rules_are_validated_on_load(tmp_path: Path) -> None:
         ({"abbreviations": []}, "abbreviations"),
         ({"number_labels": "grade"}, "number_labels"),
         ({"time_units": ["Week"]}, "time_units"),
+        ({"proper_nouns": ["kerley"]}, "proper_nouns"),
     ]:
         bad = tmp_path / "asr_formatting.json"
         bad.write_text(json.dumps(good | change), encoding="utf-8")

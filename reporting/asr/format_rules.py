@@ -1,6 +1,7 @@
 """The word lists of dictation formatting, read and validated from
 ``lexicons/asr_formatting.json``: what a spoken mark writes, how a unit is written, and the
-words around "period" and "colon" that make them nouns rather than marks.
+words around "period" and "colon" that make them nouns rather than marks, and the eponyms
+written with a capital.
 
     rules = load_format_rules()
     dict(rules.spoken_marks)["new paragraph"]  # "\\n\\n"
@@ -45,6 +46,8 @@ class FormatRules:
     colon_is_organ_after: tuple[str, ...]
     colon_is_organ_before: tuple[str, ...]
     abbreviations: tuple[str, ...]
+    #: eponyms as written ("Kerley B", "Swan-Ganz"), longest first
+    proper_nouns: tuple[str, ...]
 
 
 def _phrase(path: Path, where: str, value: object) -> str:
@@ -61,7 +64,7 @@ def _longest_first(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
 @cache
 def load_format_rules(name: str | Path = "asr_formatting.json") -> FormatRules:
     """The bundled rules (or the lexicon file ``name``), validated."""
-    lex = load_lexicon(name, required=("spoken_marks", "units", *_LISTS))
+    lex = load_lexicon(name, required=("spoken_marks", "units", "proper_nouns", *_LISTS))
     path = lex.path
     marks: list[tuple[str, str]] = []
     for said, mark in expect_object(path, "spoken_marks", lex["spoken_marks"]).items():
@@ -83,4 +86,18 @@ def load_format_rules(name: str | Path = "asr_formatting.json") -> FormatRules:
         )
         for key in _LISTS
     }
-    return FormatRules(_longest_first(marks), _longest_first(units), **lists)
+    proper: list[str] = []
+    for i, noun in enumerate(expect_str_list(path, "proper_nouns", lex["proper_nouns"])):
+        noun = " ".join(noun.split())
+        if not noun[0].isupper():
+            raise LexiconError(
+                f"{path}: proper_nouns[{i}] must be written as in a report, with its capital "
+                f"(got {noun!r})"
+            )
+        proper.append(noun)
+    return FormatRules(
+        _longest_first(marks),
+        _longest_first(units),
+        **lists,
+        proper_nouns=tuple(sorted(proper, key=len, reverse=True)),
+    )

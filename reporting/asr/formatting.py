@@ -4,7 +4,7 @@
 become digits only where a reader expects digits (before a unit or a unit of time, in dimensions
 and ranges of them, in an age, after a vertebral letter, with "point"), so "no one" or "two
 views" stay as spoken.  The word lists (spoken marks, units, number labels, the words that make
-"period" and "colon" nouns, abbreviations) are data: ``lexicons/asr_formatting.json``, read by
+"period" and "colon" nouns, abbreviations, eponyms) are data: ``lexicons/asr_formatting.json``, read by
 :mod:`reporting.asr.format_rules`.
 """
 
@@ -92,6 +92,10 @@ class _Patterns:
     #: a number that labels a grade, category, level ... is written in digits, as AMA style
     #: has it ("grade 2 chondromalacia", "BI-RADS 4", "segment 7", "type 1 diabetes")
     labelled: re.Pattern[str]
+    #: an eponym in any case, its parts apart or hyphenated ("swan ganz")
+    proper: re.Pattern[str]
+    #: an eponym's parts, lower case and single-spaced -> the eponym as written
+    proper_of: Mapping[str, str]
 
 
 @cache
@@ -132,7 +136,25 @@ def _patterns() -> _Patterns:
             rf"(?:\s+(?P<join>to|through|and|or)\s+(?P<m>{_SHORT_RUN}))?\b",
             re.IGNORECASE,
         ),
+        proper=re.compile(
+            r"\b(?:"
+            + "|".join(
+                r"[\s-]+".join(re.escape(p) for p in re.split(r"[\s-]+", noun))
+                for noun in rules.proper_nouns
+            )
+            + r")\b",
+            re.IGNORECASE,
+        ),
+        proper_of={_parts(noun): noun for noun in rules.proper_nouns},
     )
+
+
+def _parts(text: str) -> str:
+    return " ".join(re.split(r"[\s-]+", text.lower()))
+
+
+def _proper(m: re.Match[str]) -> str:
+    return _patterns().proper_of.get(_parts(m.group(0)), m.group(0))
 
 
 @cache
@@ -427,7 +449,8 @@ def append_text(before: str, addition: str) -> str:
     if addition.startswith("\n") or kept.endswith("\n"):
         return kept + addition.lstrip(" \t")
     addition = addition.lstrip()
-    if kept.endswith((",", ";")):  # "small effusion, comma" + "Moderate": the same sentence
+    if kept.endswith((",", ";")) and not _patterns().proper.match(addition):
+        # "small effusion, comma" + "Moderate": the same sentence ("Kerley" keeps its capital)
         addition = _LOWER_AFTER_COMMA.sub(lambda m: m.group(0).lower(), addition, count=1)
     return f"{kept.rstrip()} {addition}"
 
@@ -498,6 +521,7 @@ def format_text(text: str, options: FormatOptions | None = None) -> str:
         text = found.range.sub(_range, text)
         text = _AGE.sub(_age, text)
         text = found.labelled.sub(_labelled, text)
+    text = _patterns().proper.sub(_proper, text)
     if opts.capitalize_sides:
         text = re.sub(r"\b(left|right)\b", lambda m: m.group(1).upper(), text, flags=re.IGNORECASE)
     text = re.sub(r"[ \t]{2,}", " ", text)
