@@ -206,6 +206,27 @@ def test_long_speech_is_cut_and_push_to_talk_release_ends_an_utterance() -> None
     assert len(ended) == 1 and not seg.speaking
 
 
+def test_the_tail_of_a_word_a_cut_fell_in_is_no_utterance_of_its_own() -> None:
+    """Speech that runs past ``max_utterance_s`` is cut; when the speaker stops a moment after
+    the cut, the bit left (a word's last sound) held no word, and was reported as "sounded like
+    speech but no words were heard"."""
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    for tail_ms, closing in [(60, "release"), (60, "silence"), (400, "release")]:
+        options = SegmenterOptions(
+            max_utterance_s=2.0, min_silence_ms=3000 if closing == "release" else 700
+        )
+        said = list(UtteranceSegmenter(options).segments(ArraySource(audio).blocks()))
+        n, cut = next((i, u) for i, u in enumerate(said) if u.cut)
+        stream = audio[: int(cut.end * 16000) + 16 * tail_ms]
+        if closing == "silence":
+            stream = np.concatenate([stream, np.zeros(16000, np.float32)])
+        seg = UtteranceSegmenter(options)
+        found = [u for b in ArraySource(stream).blocks() for u in seg.push(b)]
+        found += seg.push(np.zeros(0, np.float32))
+        assert [u.cut for u in found[: n + 1]] == [u.cut for u in said[: n + 1]]
+        assert len(found) == n + 1 + (tail_ms == 400), (tail_ms, closing)
+
+
 def test_segmenter_options_are_validated() -> None:
     with pytest.raises(AudioError):
         SegmenterOptions(threshold=1.5)

@@ -247,8 +247,10 @@ class UtteranceSegmenter:
                     self._pauses.append((middle, self._silence_run >= min_pause))
                 self._silence_run = 0
             if self._silence_run >= min_silence:
-                keep = length - (self._silence_run * WINDOW) + self._pad
-                done.append(self._finish(keep))
+                speech = length - self._silence_run * WINDOW
+                utt = self._finish(speech + self._pad)
+                if speech >= _MIN_PIECE:  # else the tail of a word a cut fell in: no word
+                    done.append(utt)
             elif length >= max_len:
                 # cut at the last quiet window in the final third, else right here
                 at = self._quiet_at if self._quiet_at > max_len * 2 // 3 else length
@@ -286,7 +288,10 @@ class UtteranceSegmenter:
             if self._pending.size:
                 self._speech.append(self._pending)
                 self._pending = np.zeros(0, dtype=np.float32)
-            out.append(self._finish(sum(len(w) for w in self._speech)))
+            total = sum(len(w) for w in self._speech)
+            utt = self._finish(total)
+            if total >= _MIN_PIECE:  # else the tail of a word a cut fell in: no word
+                out.append(utt)
         self._speaking = False
         self._pauses = []
         self._preroll.clear()
