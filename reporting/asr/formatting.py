@@ -236,6 +236,19 @@ def _quantity(m: re.Match[str]) -> str:
     return f"{body}%" if short == "%" else f"{body} {short}"
 
 
+#: a time of day with a.m. or p.m., as the recogniser writes it ("3.15 pm", "3:15 PM",
+#: "11 a.m"): written "3:15 p.m.", the way a report records when a result was communicated
+_CLOCK = re.compile(
+    r"(?<![\w.:])(?P<h>1[0-2]|0?[1-9])(?:[.:](?P<m>[0-5]\d))?[ \t]*(?P<ap>[ap])\.?[ \t]?m\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _clock(m: re.Match[str]) -> str:
+    minutes = f":{m.group('m')}" if m.group("m") else ""
+    return f"{int(m.group('h'))}{minutes} {m.group('ap').lower()}.m."
+
+
 #: an age as an adjective: "65 year old" -> "65-year-old"
 _AGE = re.compile(
     rf"(?<![\w.])(?P<n>\d+|{_SHORT_RUN})[\s-]+(?P<u>year|month|week|day)[\s-]+old\b", re.IGNORECASE
@@ -520,6 +533,7 @@ def format_text(text: str, options: FormatOptions | None = None) -> str:
         text = found.quantity.sub(_quantity, text)
         text = found.range.sub(_range, text)
         text = _AGE.sub(_age, text)
+        text = _CLOCK.sub(_clock, text)
         text = found.labelled.sub(_labelled, text)
     text = _patterns().proper.sub(_proper, text)
     if opts.capitalize_sides:
