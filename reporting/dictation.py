@@ -563,7 +563,11 @@ class DictationSession:
             targets=frozenset(self._targets),
             macros=self._macros,
             value_targets=self._value_targets,
+            respell=self._respell,
         )
+
+    def _respell(self, sentence: str) -> str:
+        return self.pipeline.corrector.correct(sentence)[0]
 
     def _announce(self, change: Change) -> None:
         for listener in list(self._listeners):

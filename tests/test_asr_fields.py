@@ -111,6 +111,34 @@ def test_a_value_field_named_right_before_its_value_takes_it() -> None:
     assert _fields(s)["free_fluid"] == "no. Liver length is normal."
 
 
+def test_a_field_s_name_said_alone_is_its_header() -> None:
+    """ "Medial meniscus." then what it shows, as a radiologist reads down a structured knee
+    report.  Before, the name stayed in the prose, every untouched field's normal text was
+    dropped, and "Cartilage." ended up inside the effusion field."""
+    s = DictationSession(load_template("mr_knee"))
+    for said in [
+        "Medial meniscus.",
+        "Complex tear of the posterior horn.",
+        "Effusion, moderate.",
+        "Cartilage. Grade 2 chondromalacia.",
+        "Impression.",
+        "Complex medial meniscal tear.",
+    ]:
+        s.apply(said)
+    fields = _fields(s)
+    assert fields["medial_meniscus"] == "Complex tear of the posterior horn."
+    assert fields["effusion"] == "moderate"
+    assert fields["cartilage"] == "Grade 2 chondromalacia."
+    assert fields["lateral_meniscus"] == "Intact. No tear."  # the normal text stays
+    assert "Medial meniscus." not in s.draft.section("findings").text
+    assert s.draft.section("impression").text == "Complex medial meniscal tear."
+    # a name the recogniser mis-spelled is still the name, as the text would be corrected
+    k = DictationSession(load_template("mr_knee"))
+    k.apply("Effusion, moderate. Cardilage. Grade 2 chondromalacia.")  # Whisper base, espeak
+    assert _fields(k)["effusion"] == "moderate"
+    assert _fields(k)["cartilage"] == "Grade 2 chondromalacia."
+
+
 def test_a_sentence_that_begins_with_an_organ_and_a_comma_is_not_a_header() -> None:
     s = DictationSession(load_template("chest_xr"))
     s.apply("Go to findings.")

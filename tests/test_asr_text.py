@@ -531,6 +531,11 @@ def test_no_report_sentence_sounds_like_a_command(iu_records: list[dict]) -> Non
     assert len(said) > 3000
     commands = {s: g.parse(s) for s in said if normalise(s) not in g.section_words}
     assert {s: c for s, c in commands.items() if c is not None} == {}
+    # nor is any a field's name said alone, which is that field's header ("Lungs.")
+    named = {s: g.parse(s, targets=_CHEST_TARGETS) for s in said}
+    assert {
+        s: c for s, c in named.items() if c is not None and c.target not in g.section_words.values()
+    } == {}
     # nor does any end with one, even with every chest target known
     ending = {s: g.parse_trailing(s, targets=_CHEST_TARGETS) for s in said}
     assert {s: c for s, c in ending.items() if c is not None} == {}

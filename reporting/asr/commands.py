@@ -159,6 +159,7 @@ class Grammar:
         targets: frozenset[str] = frozenset(),
         macros: frozenset[str] = frozenset(),
         alike: bool = True,
+        respell: Callable[[str], str] | None = None,
     ) -> Command | None:
         """The command ``sentence`` is, or None when it is dictated text.
 
@@ -167,6 +168,8 @@ class Grammar:
         known one it clearly sounds most like ("go to blur" -> "pleura"), when one does.
         ``alike=False``: not a sentence that only sounds like a command (``sounds_like``): for
         what is left of a sentence after a command, which is most often dictated text.
+        ``respell``: how dictated text would be corrected ("Cardilage." -> "Cartilage."), so
+        that a field's name said alone and mis-heard is still its header.
         """
         whole = normalise(sentence)
         words = self._strip_fillers(whole.split())
@@ -178,6 +181,13 @@ class Grammar:
                 return Command(action, None, whole)
         if said in self.section_words and self._has_section(said, targets):
             return Command("go_to", self.section_words[said], said)
+        named = _named_target(said, targets)
+        if named is None and respell is not None and targets and len(words) <= _LONGEST_HEADER:
+            named = _named_target(
+                " ".join(self._strip_fillers(normalise(respell(sentence)).split())), targets
+            )
+        if named is not None:  # a field's name said alone is its header ("Medial meniscus.")
+            return Command("go_to", named, said)
         for action in ACTIONS:
             for phrase in sorted(self.phrases.get(action, ()), key=len, reverse=True):
                 if said == phrase:
@@ -367,8 +377,7 @@ class Grammar:
         it a value) is a header before a comma too, or before words that give it a value
         ("Right kidney length, 11.2 cm.", "Right kidney length 11.2 cm.").  ("The heart,
         mediastinum and hila are normal." is a sentence, not a header.)"""
-        # a name spaced otherwise is the same name: "bi rads" is "birads", "postvoid" "post void"
-        closed = {t.replace(" ", ""): t for t in targets}
+        closed = _closed(targets)
         for n in range(min(_LONGEST_HEADER, len(tokens) - i - 1), 0, -1):
             name = " ".join(t for t, _, _ in tokens[i : i + n])
             if name in self.section_words:
@@ -398,6 +407,17 @@ class Grammar:
             if target is not None:
                 return target, k
         return None
+
+
+def _closed(targets: frozenset[str]) -> dict[str, str]:
+    """``targets`` by their letters without spaces: a name spaced otherwise is the same name
+    ("bi rads" is "birads", "postvoid" is "post void")."""
+    return {t.replace(" ", ""): t for t in targets}
+
+
+def _named_target(said: str, targets: frozenset[str]) -> str | None:
+    """The target that ``said`` (normalised) names, however it is spaced, or None."""
+    return _closed(targets).get(said.replace(" ", "")) if targets else None
 
 
 def _comma_before(sentence: str, offset: int) -> bool:
@@ -435,11 +455,13 @@ def split_commands(
     targets: frozenset[str] = frozenset(),
     macros: frozenset[str] = frozenset(),
     value_targets: Mapping[str, Callable[[str], bool]] | None = None,
+    respell: Callable[[str], str] | None = None,
 ) -> list[Part]:
     """Cut ``text`` at sentence ends, written or spoken, and classify each sentence; adjacent
     text is merged ("No effusion period next field" is text, then a command).  A sentence may
     also begin with a command or a header (:meth:`Grammar.parse_leading`; ``value_targets``:
-    the targets of fields that take a value, with a test of whether text gives one), hold one
+    the targets of fields that take a value, with a test of whether text gives one; ``respell``:
+    see :meth:`Grammar.parse`), hold one
     that is never text
     (:meth:`Grammar.parse_inside`) or end with one (:meth:`Grammar.parse_trailing`); what is
     left after a command is read again as a sentence of its own."""
@@ -466,7 +488,9 @@ def split_commands(
         whole = start
         while start < end:  # what is left of the sentence after each command in it
             said = text[start:said_end]
-            command = grammar.parse(said, targets=targets, macros=macros, alike=start == whole)
+            command = grammar.parse(
+                said, targets=targets, macros=macros, alike=start == whole, respell=respell
+            )
             if command is not None:
                 flush()
                 parts.append(Part(command=command))
