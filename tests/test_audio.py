@@ -206,6 +206,24 @@ def test_long_speech_is_cut_and_push_to_talk_release_ends_an_utterance() -> None
     assert len(ended) == 1 and not seg.speaking
 
 
+def test_speech_that_runs_too_long_is_cut_in_a_pause_not_in_a_word() -> None:
+    """An utterance that reaches ``max_utterance_s`` is cut at its last pause in the final
+    third.  It used to be cut at the last quiet 32 ms window, often a consonant's closure inside
+    a word ("Small left pleural" + "Pleural effusion."): on long dictations of the fresh clip
+    set, the audio around such cuts had a median RMS of 0.04 (speech), and now 0.0."""
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    for longest in (6.0, 8.0):
+        options = SegmenterOptions(min_silence_ms=3000, max_utterance_s=longest)
+        cuts = [
+            u for u in UtteranceSegmenter(options).segments(ArraySource(audio).blocks()) if u.cut
+        ]
+        assert cuts
+        for u in cuts:
+            at = int(u.end * 16000)
+            around = audio[at - 800 : at + 800]  # 50 ms either side
+            assert float(np.sqrt(np.mean(around**2))) < 0.01, (longest, u.end)
+
+
 def test_the_tail_of_a_word_a_cut_fell_in_is_no_utterance_of_its_own() -> None:
     """Speech that runs past ``max_utterance_s`` is cut; when the speaker stops a moment after
     the cut, the bit left (a word's last sound) held no word, and was reported as "sounded like

@@ -252,10 +252,20 @@ class UtteranceSegmenter:
                 if speech >= _MIN_PIECE:  # else the tail of a word a cut fell in: no word
                     done.append(utt)
             elif length >= max_len:
-                # cut at the last quiet window in the final third, else right here
-                at = self._quiet_at if self._quiet_at > max_len * 2 // 3 else length
-                done.append(self._finish(at, cut=True))
+                done.append(self._finish(self._cut_at(max_len * 2 // 3, length), cut=True))
         return done
+
+    def _cut_at(self, earliest: int, length: int) -> int:
+        """Where to cut an utterance that reached ``max_utterance_s`` (``length`` samples):
+        in the middle of its last pause after ``earliest`` (``pause_ms``: most often between
+        sentences), else of its last brief pause (``brief_pause_ms``: between words), where
+        no word is cut; else at its last quiet window after ``earliest`` (which may be a
+        word's own stop, as the closure of the "p" in "pleural"); else right here."""
+        for wanted in (True, False):
+            pauses = [at for at, full in self._pauses if at > earliest and (full or not wanted)]
+            if pauses:
+                return pauses[-1]
+        return self._quiet_at if self._quiet_at > earliest else length
 
     def _remember(self, window: np.ndarray) -> None:
         self._preroll.append(window)
