@@ -139,6 +139,19 @@ def test_a_field_s_name_said_alone_is_its_header() -> None:
     assert _fields(k)["cartilage"] == "Grade 2 chondromalacia."
 
 
+def test_a_value_field_s_name_after_the_with_its_value_is_its_header() -> None:
+    s = DictationSession(load_template("us_abdomen"))
+    s.apply("Go to findings.")
+    s.apply("The common bile duct measures 4 mm.")
+    assert _fields(s)["cbd_diameter"] == 4
+    assert "The common bile duct" not in s.draft.section("findings").text
+    # without a value after it, it is a sentence
+    t = DictationSession(load_template("us_abdomen"))
+    t.apply("Gallbladder.")
+    t.apply("The common bile duct is normal in caliber.")
+    assert _fields(t)["gallbladder"] == "The common bile duct is normal in caliber."
+
+
 def test_a_sentence_that_begins_with_an_organ_and_a_comma_is_not_a_header() -> None:
     s = DictationSession(load_template("chest_xr"))
     s.apply("Go to findings.")

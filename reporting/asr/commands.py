@@ -378,6 +378,14 @@ class Grammar:
         ("Right kidney length, 11.2 cm.", "Right kidney length 11.2 cm.").  ("The heart,
         mediastinum and hila are normal." is a sentence, not a header.)"""
         closed = _closed(targets)
+        if i < len(tokens) and tokens[i][0] == "the" and value_targets:
+            # "The common bile duct measures 4 mm.": a value field's name after "the" is its
+            # header only when its value follows
+            found = self._section_header(sentence, tokens, i + 1, targets, value_targets)
+            if found is not None and found[0].target in value_targets:
+                after = sentence[found[1] :]
+                if after[:1].isspace() and value_targets[found[0].target](after):
+                    return found
         for n in range(min(_LONGEST_HEADER, len(tokens) - i - 1), 0, -1):
             name = " ".join(t for t, _, _ in tokens[i : i + n])
             if name in self.section_words:
