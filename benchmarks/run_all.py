@@ -25,6 +25,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("prompt_skip_eval", []),
     ("command_eval", []),
     ("short_eval", []),
+    ("long_eval", []),
     ("voice_difficulty", []),
     ("tui_latency", []),
 ]
