@@ -382,9 +382,10 @@ class Grammar:
             # "The common bile duct measures 4 mm.": a value field's name after "the" is its
             # header only when its value follows
             found = self._section_header(sentence, tokens, i + 1, targets, value_targets)
-            if found is not None and found[0].target in value_targets:
+            named = found[0].target if found is not None else None
+            if found is not None and named is not None and named in value_targets:
                 after = sentence[found[1] :]
-                if after[:1].isspace() and value_targets[found[0].target](after):
+                if after[:1].isspace() and value_targets[named](after):
                     return found
         for n in range(min(_LONGEST_HEADER, len(tokens) - i - 1), 0, -1):
             name = " ".join(t for t, _, _ in tokens[i : i + n])
