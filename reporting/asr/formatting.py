@@ -4,8 +4,8 @@
 become digits only where a reader expects digits (before a unit or a unit of time, in dimensions
 and ranges of them, in an age, after a vertebral letter, with "point"), so "no one" or "two
 views" stay as spoken.  The word lists (spoken marks, units, number labels, the words that make
-"period" and "colon" nouns, abbreviations, eponyms) are data: ``lexicons/asr_formatting.json``, read by
-:mod:`reporting.asr.format_rules`.
+"period" and "colon" nouns, abbreviations, eponyms) are data: ``lexicons/asr_formatting.json``,
+read by :mod:`reporting.asr.format_rules`.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def _patterns() -> _Patterns:
         marks=dict(rules.spoken_marks),
         units=dict(rules.units),
         punct=re.compile(
-            rf"[ \t]*(?P<written>[,.;:]?)[ \t]*\b(?P<w>{_words(tuple(w for w, _ in rules.spoken_marks))})"
-            r"\b(?P<after>[.,;:!?]*)",
+            r"[ \t]*(?P<written>[,.;:]?)[ \t]*\b"
+            rf"(?P<w>{_words(tuple(w for w, _ in rules.spoken_marks))})\b(?P<after>[.,;:!?]*)",
             re.IGNORECASE,
         ),
         period_is_noun=re.compile(
