@@ -161,3 +161,14 @@ def test_a_doubtful_vertebral_level_reaches_the_draft_as_an_issue_on_the_level()
     (issue,) = [i for i in session.issues if i.code == "asr.low_confidence"]
     assert session.draft.text[issue.start : issue.end] == "L4-5"
     assert "'L4-5'" in issue.message
+
+
+def test_a_letter_that_lengthens_in_lower_case_does_not_move_the_flags_after_it() -> None:
+    # "İ".lower() is two characters: every span after it was one character off
+    said = "Patient from İzmir, small left effusion at L four five."
+    heard = transcript_from_text(said, probabilities={"left": 0.3, "four": 0.3})
+    out = build_pipeline().process_transcript(heard)
+    assert [(out.text[f.start : f.end], f.reason) for f in out.flags] == [
+        ("left", "side"),
+        ("L4-5", "number"),
+    ]

@@ -169,7 +169,7 @@ class _Merged:
     them.  Words are looked for in order, as the flags are."""
 
     def __init__(self, source: str, text: str) -> None:
-        self.source, self.text = source.lower(), text
+        self.source, self.text = _lower(source), text
         self.cursor = 0
         self.last_found = False
         self._opcodes: Sequence[tuple[str, int, int, int, int]] | None = None
@@ -190,7 +190,7 @@ class _Merged:
             return None
         self.cursor = span[1]
         if self._opcodes is None:
-            matcher = difflib.SequenceMatcher(None, self.source, self.text.lower(), autojunk=False)
+            matcher = difflib.SequenceMatcher(None, self.source, _lower(self.text), autojunk=False)
             self._opcodes = matcher.get_opcodes()
         start, end = span
         targets: list[int] = []
@@ -209,6 +209,15 @@ class _Merged:
             return None
         self.last_found = True
         return _token(self.text, letters[0], letters[-1] + 1)
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, letter for letter, so that offsets into it are offsets into
+    ``text`` ("İ".lower() is two characters, and would move every span after it)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def _token(text: str, a: int, b: int) -> tuple[int, int]:
@@ -356,7 +365,7 @@ class TextPipeline:
         on what they became together ("L four five" -> "L4-5", "sixty five year old" ->
         "65-year-old")."""
         flags: list[Flag] = []
-        lowered = text.lower()
+        lowered = _lower(text)
         cursor = 0
         merged = _Merged(source, text)
         policy = self.vocabulary.confidence
