@@ -30,6 +30,7 @@ from reporting.asr.phrases import Phrasebook, bundled_phrases, recall_prompt
 from reporting.asr.sides import SIDED, SIDES
 from reporting.asr.types import Transcript, Word
 from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
+from reporting.text import lower_same_length
 
 __all__ = ["Flag", "Processed", "TextPipeline", "build_pipeline", "is_doubtful", "side_context"]
 
@@ -169,7 +170,7 @@ class _Merged:
     them.  Words are looked for in order, as the flags are."""
 
     def __init__(self, source: str, text: str) -> None:
-        self.source, self.text = _lower(source), text
+        self.source, self.text = lower_same_length(source), text
         self.cursor = 0
         self.last_found = False
         self._opcodes: Sequence[tuple[str, int, int, int, int]] | None = None
@@ -190,7 +191,9 @@ class _Merged:
             return None
         self.cursor = span[1]
         if self._opcodes is None:
-            matcher = difflib.SequenceMatcher(None, self.source, _lower(self.text), autojunk=False)
+            matcher = difflib.SequenceMatcher(
+                None, self.source, lower_same_length(self.text), autojunk=False
+            )
             self._opcodes = matcher.get_opcodes()
         start, end = span
         targets: list[int] = []
@@ -209,15 +212,6 @@ class _Merged:
             return None
         self.last_found = True
         return _token(self.text, letters[0], letters[-1] + 1)
-
-
-def _lower(text: str) -> str:
-    """``text`` in lower case, letter for letter, so that offsets into it are offsets into
-    ``text`` ("İ".lower() is two characters, and would move every span after it)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def _token(text: str, a: int, b: int) -> tuple[int, int]:
@@ -365,7 +359,7 @@ class TextPipeline:
         on what they became together ("L four five" -> "L4-5", "sixty five year old" ->
         "65-year-old")."""
         flags: list[Flag] = []
-        lowered = _lower(text)
+        lowered = lower_same_length(text)
         cursor = 0
         merged = _Merged(source, text)
         policy = self.vocabulary.confidence

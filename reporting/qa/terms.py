@@ -15,19 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-__all__ = ["Tokens", "TermIndex", "Hit", "lower_same_length"]
+from reporting.text import lower_same_length
+
+__all__ = ["Tokens", "TermIndex", "Hit"]
 
 T = TypeVar("T")
 
 _WORD = re.compile(r"[^\W_]+")
-
-
-def lower_same_length(text: str) -> str:
-    """``text.lower()`` when that keeps every offset, else a per-character lower-casing that does."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 class Tokens:
