@@ -42,7 +42,8 @@ def test_a_number_before_a_unit_of_time_is_in_digits(unit: str) -> None:
 
 @pytest.mark.parametrize("label", RULES.number_labels)
 def test_a_number_after_a_label_is_in_digits(label: str) -> None:
-    assert format_text(f"the {label} two finding") == f"The {label} 2 finding"
+    # an eponym label keeps its capital ("Bosniak 2")
+    assert format_text(f"the {label} two finding").lower() == f"the {label} 2 finding"
 
 
 @pytest.mark.parametrize("word", RULES.period_is_noun_after)
@@ -102,6 +103,8 @@ def test_an_eponym_keeps_its_capital_after_a_comma_said_at_a_pause() -> None:
         ("Two hundred and fifty milliliters.", "fifty", "250"),
         ("Fifty percent stenosis.", "percent", "50%"),
         ("It measures three by four centimeters.", "four", "4"),
+        ("It measures minus ten Hounsfield units.", "ten", "-10"),
+        ("Discussed with Dr. Jones at two thirty p.m.", "thirty", "2:30"),
     ],
 )
 def test_a_doubtful_unit_or_number_is_flagged_where_formatting_wrote_it(
@@ -111,6 +114,16 @@ def test_a_doubtful_unit_or_number_is_flagged_where_formatting_wrote_it(
     out = build_pipeline().process_transcript(heard)
     assert [out.text[f.start : f.end] for f in out.flags] == [flagged]
     assert out.flags[0].reason in ("unit", "number")
+
+
+def test_a_doubtful_minus_is_flagged_on_the_signed_number() -> None:
+    # -10 HU and 10 HU are different diagnoses (an adrenal adenoma is below 10 HU)
+    heard = transcript_from_text(
+        "It measures minus ten Hounsfield units.", probabilities={"minus": 0.6}
+    )
+    out = build_pipeline().process_transcript(heard)
+    assert out.text == "It measures -10 HU."
+    assert [(out.text[f.start : f.end], f.reason) for f in out.flags] == [("-10", "sensitive")]
 
 
 def test_the_rules_are_validated_on_load(tmp_path: Path) -> None:

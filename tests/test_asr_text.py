@@ -71,6 +71,24 @@ def corrector():
         ("called at 10:45 AM, the findings", "Called at 10:45 a.m., the findings"),
         ("at 9 am period", "At 9 a.m."),
         ("a 3.5 mm nodule at 15.30", "A 3.5 mm nodule at 15.30"),
+        # ... and said in words, as the recogniser sometimes writes it
+        (
+            "discussed with doctor Jones at two thirty p.m.",
+            "Discussed with doctor Jones at 2:30 p.m.",
+        ),
+        (
+            "called at ten oh five AM, and at three o'clock pm",
+            "Called at 10:05 a.m., and at 3 p.m.",
+        ),
+        ("at twelve forty five PM today", "At 12:45 p.m. today"),
+        ("the twenty one pm and two sixty pm", "The twenty one pm and two sixty pm"),
+        # a sign said before a number; "plus or minus" and "negative" with no unit stay
+        ("the lesion measures minus ten Hounsfield units", "The lesion measures -10 HU"),
+        ("T-score minus two point five", "T-score -2.5"),
+        ("negative twenty HU, plus or minus two millimeters", "-20 HU, plus or minus 2 mm"),
+        ("negative 3 lymph nodes", "Negative 3 lymph nodes"),
+        ("Bosniak one cyst, LI-RADS three", "Bosniak 1 cyst, LI-RADS 3"),
+        ("T2 flair hyperintensities", "T2 FLAIR hyperintensities"),
         ("effusion.lungs clear", "Effusion. Lungs clear"),
         (
             "nodule open paren series three image forty five close paren",

@@ -249,6 +249,50 @@ def _clock(m: re.Match[str]) -> str:
     return f"{int(m.group('h'))}{minutes} {m.group('ap').lower()}.m."
 
 
+_NUMBER_WORDS = frozenset([*_ONES, *_TENS, "hundred", "point"])
+_HOUR_WORD = "|".join(sorted((w for w, n in _ONES.items() if 1 <= n <= 12), key=len, reverse=True))
+_DIGIT_WORD = "|".join(w for w, n in _ONES.items() if 1 <= n <= 9)
+_TEEN_WORD = "|".join(sorted((w for w, n in _ONES.items() if n >= 10), key=len, reverse=True))
+_TENS_WORD = "|".join(w for w, n in _TENS.items() if n <= 50)
+#: the same time said in words ("two thirty p.m.", "ten oh five AM", "three o'clock pm")
+_CLOCK_WORDS = re.compile(
+    rf"(?<![\w.:-])(?P<h>{_HOUR_WORD})(?:[ \t]+(?P<m>oh[ \t-]+(?:{_DIGIT_WORD})|{_TEEN_WORD}|"
+    rf"(?:{_TENS_WORD})(?:[ \t-]+(?:{_DIGIT_WORD}))?)|[ \t]+o'?[ \t]?clock)?"
+    r"[ \t]*(?P<ap>[ap])\.?[ \t]?m\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _clock_words(m: re.Match[str]) -> str:
+    before = m.string[max(0, m.start() - _LOOK_BACK) : m.start()].split()
+    if before and (before[-1].lower() in _NUMBER_WORDS or before[-1][-1:].isdigit()):
+        return m.group(0)  # "twenty one pm" is no time this rule can read
+    minutes = ""
+    if m.group("m"):
+        said = m.group("m").lower()
+        digits = words_to_number(re.sub(r"^oh[ \t-]+", "", said))
+        if digits is None or not 1 <= int(digits) <= 59:
+            return m.group(0)
+        minutes = f":{int(digits):02d}"
+    hour = words_to_number(m.group("h"))
+    return f"{hour}{minutes} {m.group('ap').lower()}.m."
+
+
+#: "minus" said before a number ("minus 10 HU", "T-score minus 2.5"), or "negative" before a
+#: measurement ("negative 20 HU"), is its sign; "plus or minus 2 mm" stays as said
+_SIGN = re.compile(
+    r"(?<!\bplus )(?<!\bplus or )(?<!/)\b(?:minus[ \t]+(?=\d)|negative[ \t]+(?=(?P<n>\d+(?:\.\d+)?)"
+    r"[ \t]*(?P<u>[^\W\d_]+|%)))",
+    re.IGNORECASE,
+)
+
+
+def _sign(m: re.Match[str]) -> str:
+    if m.group("u") is not None and m.group("u").lower() not in unit_of():
+        return m.group(0)  # "negative 3 lymph nodes": no measurement
+    return "-"
+
+
 #: an age as an adjective: "65 year old" -> "65-year-old"
 _AGE = re.compile(
     rf"(?<![\w.])(?P<n>\d+|{_SHORT_RUN})[\s-]+(?P<u>year|month|week|day)[\s-]+old\b", re.IGNORECASE
@@ -533,7 +577,9 @@ def format_text(text: str, options: FormatOptions | None = None) -> str:
         text = found.quantity.sub(_quantity, text)
         text = found.range.sub(_range, text)
         text = _AGE.sub(_age, text)
+        text = _CLOCK_WORDS.sub(_clock_words, text)
         text = _CLOCK.sub(_clock, text)
+        text = _SIGN.sub(_sign, text)
         text = found.labelled.sub(_labelled, text)
     text = _patterns().proper.sub(_proper, text)
     if opts.capitalize_sides:
