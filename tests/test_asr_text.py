@@ -89,6 +89,23 @@ def corrector():
         ("negative 3 lymph nodes", "Negative 3 lymph nodes"),
         ("Bosniak one cyst, LI-RADS three", "Bosniak 1 cyst, LI-RADS 3"),
         ("T2 flair hyperintensities", "T2 FLAIR hyperintensities"),
+        # a numbered list said "number one ... number two": Whisper's numero sign reads as a
+        # negation ("No. 1. Small effusion"); the next item may come inside a sentence
+        (
+            "No. 1. Small left pleural effusion. No. 2. No pneumothorax.",
+            "1. Small left pleural effusion. 2. No pneumothorax.",
+        ),
+        ("No.1 small effusion No. 2 no pneumothorax", "1. Small effusion. 2. No pneumothorax"),
+        ("Number one, small effusion. Number 2. Stable.", "1. Small effusion. 2. Stable."),
+        ("1. Small effusion 2. No pneumothorax", "1. Small effusion. 2. No pneumothorax"),
+        ("number one comma effusion period number two comma clear", "1. Effusion. 2. Clear"),
+        # ... and only the next item's number is one: "3" here is no item after "1."
+        (
+            "1. Follow-up in 3 to 4 months, image 3. Stable",
+            "1. Follow-up in 3 to 4 months, image 3. Stable",
+        ),
+        ("Nodule, series 3 image 2. No effusion.", "Nodule, series 3 image 2. No effusion."),
+        ("The number two, rib.", "The number two, rib."),
         ("effusion.lungs clear", "Effusion. Lungs clear"),
         (
             "nodule open paren series three image forty five close paren",

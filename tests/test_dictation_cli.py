@@ -184,14 +184,17 @@ def test_a_negated_list_said_with_pauses_stays_negated(
         assert "joined_list" in {f["reason"] for f in segment["flags"]}
 
 
-def _dictated_findings(tmp_path: Path, clip: str, template: str) -> Section:
-    """The findings of ``reporting dictate`` run on the example ``clip`` in ``template``."""
+def _dictated_findings(
+    tmp_path: Path, clip: str, template: str, section: str = "findings"
+) -> Section:
+    """The findings (or another ``section``) of ``reporting dictate`` run on the example
+    ``clip`` in ``template``."""
     report = tmp_path / "r.json"
     audio = str(EXAMPLES / f"{clip}.flac")
     assert main(["dictate", audio, "--template", template, "--out", str(report)]) == 0
-    findings = loads_record(report.read_text()).section("findings")
-    assert findings is not None
-    return findings
+    found = loads_record(report.read_text()).section(section)
+    assert found is not None
+    return found
 
 
 @pytest.mark.slow
@@ -234,3 +237,13 @@ def test_field_values_said_after_the_field_name_fill_the_fields(tmp_path: Path) 
     assert values["right_kidney_length"] == 11.2 and values["left_kidney_length"] == 10.5
     assert values["postvoid_volume"] == 50
     assert str(values["right_kidney"]).startswith("Normal echogenicity")
+
+
+@pytest.mark.slow
+def test_a_numbered_impression_said_number_one_number_two_is_a_numbered_list(
+    tmp_path: Path,
+) -> None:
+    # Whisper writes "number one" as "Number 1." or as the numero sign "No. 1.", which reads
+    # as a negation of the finding after it
+    impression = _dictated_findings(tmp_path, "numbered_impression", "chest_xr", "impression")
+    assert impression.text.startswith("1. Small left pleural effusion. 2. No pneumothorax")

@@ -57,6 +57,11 @@ say heart_normal en-us 160 "Heart normal." "Lungs clear."
 # 50 mL."): each fills its field of the renal ultrasound template
 say renal_lengths en-us 160 "Right kidney length eleven point two centimeters." \
   "Left kidney length ten point five centimeters." "Post void residual fifty milliliters."
+# a numbered impression, "number one ...": Whisper writes "Number 1. Small left", or the numero
+# sign ("No. 1. Small left pleural effusion"), which reads as a negation of the finding;
+# written as the list item "1."
+say numbered_impression en-gb 150 "Go to impression." \
+  "Number one, small left pleural effusion. Number two, no pneumothorax."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

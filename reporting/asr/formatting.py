@@ -564,11 +564,62 @@ def _capitalise_sentences(text: str) -> str:
     return re.sub(r"((?:^|[.?!]\s+|\n)\s*)([a-z])", up, text)
 
 
+_ITEM_WORD = "|".join(sorted((w for w, n in _ONES.items() if 1 <= n <= 19), key=len, reverse=True))
+#: an item of a numbered list where a sentence starts, said "number one": Whisper writes the
+#: numero sign ("No. 1. Small effusion", "No.1 small effusion"), which reads as a negation
+#: of the finding, or the word with a pause after the number ("Number 1. Small effusion",
+#: "Number two, no pneumothorax")
+_ITEM = re.compile(
+    r"(?P<lead>^[ \t]*|[.:?!;][ \t]+|\n[ \t]*)"
+    r"(?:(?-i:No)\.[ \t]?(?P<d>\d{1,2})[.,:]?"
+    rf"|(?:number|No\.)[ \t]+(?:(?P<w>{_ITEM_WORD})|(?P<d2>\d{{1,2}}))[.,:])"
+    r"[ \t]+(?P<first>[A-Za-z])",
+    re.IGNORECASE,
+)
+#: the number of a list item written where a sentence starts ("1. Small effusion")
+_ITEM_AT = re.compile(r"(?:^|(?<!\bNo)[.:?!;][ \t]+|\n)[ \t]*(?P<n>\d{1,2})\. [A-Z]")
+
+
+def _item(m: re.Match[str]) -> str:
+    number = m.group("d") or m.group("d2") or words_to_number(m.group("w"))
+    return f"{m.group('lead')}{int(number or 0)}. {m.group('first').upper()}"
+
+
+def _numbered_items(text: str) -> str:
+    """Write each item of a numbered list said as "number one ... number two ..." as a list
+    item that starts a sentence.  The next item's number, written by the recogniser inside a
+    sentence ("... effusion No. 2 no pneumothorax", "... effusion 2. No pneumothorax"), starts
+    a sentence when it follows the item before it: "image 45." is no item after "1."."""
+    text = _ITEM.sub(_item, text)
+    at = 0
+    while (last := _last_item(text, at)) is not None:
+        number, at = last
+        follows = re.compile(
+            rf"(?<=[A-Za-z])[,;]?[ \t]+(?:No\.[ \t]?{number + 1}[.,:]?[ \t]+(?P<first>[A-Za-z])"
+            rf"|{number + 1}\.[ \t]+(?P<capital>[A-Z]))"
+        ).search(text, at)
+        if follows is None:
+            break
+        first = follows.group("first") or follows.group("capital")
+        text = f"{text[: follows.start()]}. {number + 1}. {first.upper()}{text[follows.end() :]}"
+    return text
+
+
+def _last_item(text: str, at: int) -> tuple[int, int] | None:
+    """The number of the last list item written at or after ``at``, and where it ends."""
+    found = None
+    for m in _ITEM_AT.finditer(text, at):
+        found = (int(m.group("n")), m.end("n"))
+    return found
+
+
 def format_text(text: str, options: FormatOptions | None = None) -> str:
     """Apply the dictation formatting rules to one utterance's text."""
     opts = options or FormatOptions()
     if opts.spoken_punctuation:
         text = _spoken_punctuation(text)
+    if opts.numbers:
+        text = _numbered_items(text)
     if opts.vertebral_levels:
         text = _LEVEL.sub(_level, text)
         text = _SQUASHED.sub(_squashed, text)
