@@ -243,6 +243,10 @@ def test_number_words_round_trip(n: int) -> None:
         ("Foreign body overlaying the left chest.", "Foreign body overlying the left chest."),
         ("Some left to write mediastinal shift.", "Some left to right mediastinal shift."),
         ("A write to left shunt.", "A right to left shunt."),
+        (
+            "The nodule measures -10 hounds field units.",
+            "The nodule measures -10 Hounsfield units.",
+        ),
         # a term the vocabulary lacked was "corrected" to its neighbour ("perihilar")
         ("Granuloma in the right superhilar region.", "Granuloma in the right suprahilar region."),
         # frequent words of chest reports the vocabulary once lacked
