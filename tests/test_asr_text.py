@@ -89,6 +89,14 @@ def corrector():
         ("negative 3 lymph nodes", "Negative 3 lymph nodes"),
         ("Bosniak one cyst, LI-RADS three", "Bosniak 1 cyst, LI-RADS 3"),
         ("T2 flair hyperintensities", "T2 FLAIR hyperintensities"),
+        # units of obstetric, echo, dose and nuclear medicine statements
+        ("heart rate of one hundred fifty two beats per minute", "Heart rate of 152 bpm"),
+        ("peak velocity two point five meters per second", "Peak velocity 2.5 m/s"),
+        ("CTDIvol eleven point two milligray, ten millicuries", "CTDIvol 11.2 mGy, 10 mCi"),
+        (
+            "fluoroscopy time thirty seconds. A second nodule.",
+            "Fluoroscopy time 30 seconds. A second nodule.",
+        ),
         # a numbered list said "number one ... number two": Whisper's numero sign reads as a
         # negation ("No. 1. Small effusion"); the next item may come inside a sentence
         (
