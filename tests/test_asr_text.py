@@ -89,6 +89,12 @@ def corrector():
         ("negative 3 lymph nodes", "Negative 3 lymph nodes"),
         ("Bosniak one cyst, LI-RADS three", "Bosniak 1 cyst, LI-RADS 3"),
         ("T2 flair hyperintensities", "T2 FLAIR hyperintensities"),
+        # a clock-face position, as breast imaging places a finding
+        (
+            "mass at the ten o'clock position, four centimeters from the nipple",
+            "Mass at the 10 o'clock position, 4 cm from the nipple",
+        ),
+        ("left breast at two o clock", "Left breast at 2 o'clock"),
         # units of obstetric, echo, dose and nuclear medicine statements
         ("heart rate of one hundred fifty two beats per minute", "Heart rate of 152 bpm"),
         ("peak velocity two point five meters per second", "Peak velocity 2.5 m/s"),

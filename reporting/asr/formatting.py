@@ -278,6 +278,20 @@ def _clock_words(m: re.Match[str]) -> str:
     return f"{hour}{minutes} {m.group('ap').lower()}.m."
 
 
+#: a clock-face position, as breast imaging gives a finding's place ("at the ten o'clock
+#: position", "two o clock"): written "10 o'clock"
+_CLOCK_FACE = re.compile(
+    rf"(?<![\w.:-])(?P<h>{_HOUR_WORD}|1[0-2]|[1-9])[ \t]*o['’]?[ \t]?clock\b", re.IGNORECASE
+)
+
+
+def _clock_face(m: re.Match[str]) -> str:
+    before = m.string[max(0, m.start() - _LOOK_BACK) : m.start()].split()
+    if before and before[-1].lower() in _NUMBER_WORDS:
+        return m.group(0)
+    return f"{words_to_number(m.group('h'))} o'clock"
+
+
 #: "minus" said before a number ("minus 10 HU", "T-score minus 2.5"), or "negative" before a
 #: measurement ("negative 20 HU"), is its sign; "plus or minus 2 mm" stays as said
 _SIGN = re.compile(
@@ -630,6 +644,7 @@ def format_text(text: str, options: FormatOptions | None = None) -> str:
         text = _AGE.sub(_age, text)
         text = _CLOCK_WORDS.sub(_clock_words, text)
         text = _CLOCK.sub(_clock, text)
+        text = _CLOCK_FACE.sub(_clock_face, text)
         text = _SIGN.sub(_sign, text)
         text = found.labelled.sub(_labelled, text)
     text = _patterns().proper.sub(_proper, text)
