@@ -120,6 +120,11 @@ def corrector():
         ),
         ("Nodule, series 3 image 2. No effusion.", "Nodule, series 3 image 2. No effusion."),
         ("The number two, rib.", "The number two, rib."),
+        # a number with its unit after "No." is a measurement, not an item
+        (
+            "No. 2 mm hyperdensity. 1. Effusion No. 2 cm nodule",
+            "No. 2 mm hyperdensity. 1. Effusion No. 2 cm nodule",
+        ),
         ("effusion.lungs clear", "Effusion. Lungs clear"),
         (
             "nodule open paren series three image forty five close paren",

@@ -594,7 +594,19 @@ _ITEM = re.compile(
 _ITEM_AT = re.compile(r"(?:^|(?<!\bNo)[.:?!;][ \t]+|\n)[ \t]*(?P<n>\d{1,2})\. [A-Z]")
 
 
+def _unit_at(text: str, at: int) -> bool:
+    """Whether the word at ``at`` is a unit, of time too: "No. 2 mm hyperdensity" is no list
+    item."""
+    word = re.match(r"[A-Za-z]+", text[at:])
+    if word is None:
+        return False
+    said = word.group(0).lower()
+    return said in unit_words() or said in load_format_rules().time_units
+
+
 def _item(m: re.Match[str]) -> str:
+    if _unit_at(m.string, m.start("first")):
+        return m.group(0)
     number = m.group("d") or m.group("d2") or words_to_number(m.group("w"))
     return f"{m.group('lead')}{int(number or 0)}. {m.group('first').upper()}"
 
@@ -612,7 +624,7 @@ def _numbered_items(text: str) -> str:
             rf"(?<=[A-Za-z])[,;]?[ \t]+(?:No\.[ \t]?{number + 1}[.,:]?[ \t]+(?P<first>[A-Za-z])"
             rf"|{number + 1}\.[ \t]+(?P<capital>[A-Z]))"
         ).search(text, at)
-        if follows is None:
+        if follows is None or _unit_at(text, follows.end() - 1):
             break
         first = follows.group("first") or follows.group("capital")
         text = f"{text[: follows.start()]}. {number + 1}. {first.upper()}{text[follows.end() :]}"
