@@ -89,6 +89,11 @@ def corrector():
         ("negative 3 lymph nodes", "Negative 3 lymph nodes"),
         ("Bosniak one cyst, LI-RADS three", "Bosniak 1 cyst, LI-RADS 3"),
         ("T2 flair hyperintensities", "T2 FLAIR hyperintensities"),
+        # a number said from its decimal point, before a unit or after a word asking a value
+        ("a point five centimeter nodule", "A 0.5 cm nodule"),
+        ("measuring point five by point four centimeters", "Measuring 0.5 x 0.4 cm"),
+        ("RV to LV ratio point nine.", "RV to LV ratio 0.9."),
+        ("At this point five nodules are seen.", "At this point five nodules are seen."),
         # a clock-face position, as breast imaging places a finding
         (
             "mass at the ten o'clock position, four centimeters from the nipple",

@@ -60,10 +60,13 @@ _SMALLWORD = "|".join(sorted([*_ONES, *_TENS], key=len, reverse=True))
 _NUMWORD = rf"{_SMALLWORD}|hundred(?:\s+and(?=\s+(?:{_SMALLWORD})\b))?"
 _NUM_RUN = rf"(?:(?:{_NUMWORD})(?:[\s-]+(?:{_NUMWORD}|point))*)"
 _NUM = rf"(?:\d+(?:\.\d+)?|{_NUM_RUN})"
+#: a number said from its decimal point ("point nine", "point two five"): the quantity rule
+#: reads it only before a unit or after a word that asks for a value ("ratio point nine")
+_POINT_NUM = rf"(?:point(?:[\s-]+(?:{'|'.join(w for w, n in _ONES.items() if n <= 9)}))+)"
+_BY = re.compile(rf"\s*(?:by|x|times)\s*(?P<n>{_NUM}|{_POINT_NUM})", re.IGNORECASE)
 #: a number of at most six words, for rules that look ahead after it: an unbounded run would
 #: be tried again from every word of a long one
 _SHORT_RUN = rf"(?:(?:{_NUMWORD})(?:[\s-]+(?:{_NUMWORD}|point)){{0,5}}(?![\s-]+(?:{_NUMWORD})\b))"
-_BY = re.compile(rf"\s*(?:by|x|times)\s*(?P<n>{_NUM})", re.IGNORECASE)
 
 
 def _words(phrases: tuple[str, ...]) -> str:
@@ -121,7 +124,7 @@ def _patterns() -> _Patterns:
         ),
         never_ends=re.compile(rf"\b(?:{_words(rules.abbreviations)})\.$", re.IGNORECASE),
         quantity=re.compile(
-            rf"(?<![\w.])(?P<first>{_NUM})(?P<rest>(?:\s*(?:by|x|times)\s*{_NUM})*)"
+            rf"(?<![\w.])(?P<first>{_NUM}|{_POINT_NUM})(?P<rest>(?:\s*(?:by|x|times)\s*(?:{_NUM}|{_POINT_NUM}))*)"
             rf"(?:\s*(?P<unit>{unit}))?(?![\w])",
             re.IGNORECASE,
         ),
@@ -221,7 +224,18 @@ def words_to_number(text: str) -> str | None:
     return str(total + current) if seen else None
 
 
+#: words after which a number said from its decimal point is a value ("ratio point nine")
+_VALUE_BEFORE = frozenset(
+    "of is was are were measures measuring measured approximately about ratio index "
+    "fraction score value to and from by".split()
+)
+
+
 def _quantity(m: re.Match[str]) -> str:
+    if m.group("first").lower().startswith("point") and m.group("unit") is None:
+        before = m.string[max(0, m.start() - _LOOK_BACK) : m.start()].split()
+        if not before or before[-1].lower() not in _VALUE_BEFORE:
+            return m.group(0)  # "at this point five nodules": no number
     first = words_to_number(m.group("first"))
     numbers = [first] + [words_to_number(b.group("n")) for b in _BY.finditer(m.group("rest") or "")]
     unit = m.group("unit")
