@@ -604,8 +604,13 @@ _ITEM = re.compile(
     r"[ \t]+(?P<first>[A-Za-z])",
     re.IGNORECASE,
 )
-#: the number of a list item written where a sentence starts ("1. Small effusion")
-_ITEM_AT = re.compile(r"(?:^|(?<!\bNo)[.:?!;][ \t]+|\n)[ \t]*(?P<n>\d{1,2})\. [A-Z]")
+#: a list item's number where a sentence starts ("1. Small effusion"), or one the recogniser
+#: wrote inside a sentence ("effusion No. 2 no pneumothorax", "effusion 2. No pneumothorax")
+_ITEM_NUMBERS = re.compile(
+    r"(?:^|(?<!\bNo)[.:?!;][ \t]+|\n)[ \t]*(?P<at>\d{1,2})\. [A-Z]"
+    r"|(?<=[A-Za-z])[,;]?[ \t]+(?:No\.[ \t]?(?P<no>\d{1,2})[.,:]?[ \t]+(?P<first>[A-Za-z])"
+    r"|(?P<inside>\d{1,2})\.[ \t]+(?P<capital>[A-Z]))"
+)
 
 
 def _unit_at(text: str, at: int) -> bool:
@@ -631,26 +636,20 @@ def _numbered_items(text: str) -> str:
     sentence ("... effusion No. 2 no pneumothorax", "... effusion 2. No pneumothorax"), starts
     a sentence when it follows the item before it: "image 45." is no item after "1."."""
     text = _ITEM.sub(_item, text)
-    at = 0
-    while (last := _last_item(text, at)) is not None:
-        number, at = last
-        follows = re.compile(
-            rf"(?<=[A-Za-z])[,;]?[ \t]+(?:No\.[ \t]?{number + 1}[.,:]?[ \t]+(?P<first>[A-Za-z])"
-            rf"|{number + 1}\.[ \t]+(?P<capital>[A-Z]))"
-        ).search(text, at)
-        if follows is None or _unit_at(text, follows.end() - 1):
-            break
-        first = follows.group("first") or follows.group("capital")
-        text = f"{text[: follows.start()]}. {number + 1}. {first.upper()}{text[follows.end() :]}"
-    return text
-
-
-def _last_item(text: str, at: int) -> tuple[int, int] | None:
-    """The number of the last list item written at or after ``at``, and where it ends."""
-    found = None
-    for m in _ITEM_AT.finditer(text, at):
-        found = (int(m.group("n")), m.end("n"))
-    return found
+    out: list[str] = []
+    pos, last = 0, None
+    for m in _ITEM_NUMBERS.finditer(text):
+        if m.group("at") is not None:
+            last = int(m.group("at"))
+            continue
+        number = int(m.group("no") or m.group("inside"))
+        first = m.group("first") or m.group("capital")
+        if last is None or number != last + 1 or _unit_at(text, m.end() - 1):
+            continue
+        out.append(f"{text[pos : m.start()]}. {number}. {first.upper()}")
+        pos, last = m.end(), number
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def format_text(text: str, options: FormatOptions | None = None) -> str:
