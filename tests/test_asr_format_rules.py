@@ -124,6 +124,11 @@ def test_a_doubtful_minus_is_flagged_on_the_signed_number() -> None:
     out = build_pipeline().process_transcript(heard)
     assert out.text == "It measures -10 HU."
     assert [(out.text[f.start : f.end], f.reason) for f in out.flags] == [("-10", "sensitive")]
+    session = DictationSession(load_template("generic"), pipeline=build_pipeline())
+    session.apply(Utterance(heard.text, heard.words))
+    (issue,) = [i for i in session.issues if i.code == "asr.low_confidence"]
+    assert session.draft.text[issue.start : issue.end] == "-10"
+    assert "confirm the number '-10'" in issue.message
 
 
 def test_the_rules_are_validated_on_load(tmp_path: Path) -> None:
