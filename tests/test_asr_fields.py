@@ -145,6 +145,14 @@ def test_a_value_field_s_name_after_the_with_its_value_is_its_header() -> None:
     s.apply("The common bile duct measures 4 mm.")
     assert _fields(s)["cbd_diameter"] == 4
     assert "The common bile duct" not in s.draft.section("findings").text
+    # the value said in words, as the recogniser may write it: before, these went to the
+    # findings prose and cleared every other field's normal text
+    for said in ("Common bile duct measures four millimeters.", "Common bile duct point four cm."):
+        w = DictationSession(load_template("us_abdomen"))
+        w.apply("Go to findings.")
+        w.apply(said)
+        assert _fields(w)["cbd_diameter"] == 4
+        assert _fields(w)["spleen"] == "Normal size and echotexture."
     # without a value after it, it is a sentence
     t = DictationSession(load_template("us_abdomen"))
     t.apply("Gallbladder.")

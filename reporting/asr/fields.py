@@ -26,6 +26,8 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _WITH_NUMBER = frozenset(
     {"measures", "measuring", "measured", "approximately", "about", "is", "of", "the", "at"}
 )
+#: the most words a number said in words takes ("two hundred and fifty five point two five")
+_LONGEST_NUMBER = 10
 _TRUE = frozenset({"yes", "present", "true", "checked"})
 _FALSE = frozenset({"no", "absent", "false", "unchecked", "none"})
 
@@ -107,13 +109,16 @@ def _in_field_unit(value: float, words: list[str], unit: str | None) -> float | 
 
 
 def _number_words(text: str) -> str | None:
-    """The number said in words at the start of ``text`` ("point nine" -> "0.9", "eleven
-    point two centimeters" -> "11.2"), the longest run of words that is one."""
+    """The first number said in words in ``text``, the longest run of words that is one
+    ("point nine" -> "0.9", "measures eleven point two centimeters" -> "11.2")."""
     words = normalise(text).split()
-    for end in range(len(words), 0, -1):
-        number = words_to_number(" ".join(words[:end]))
-        if number is not None:
-            return number
+    for start in range(len(words)):
+        if words_to_number(words[start]) is None and words[start] != "point":
+            continue
+        for end in range(min(len(words), start + _LONGEST_NUMBER), start, -1):
+            number = words_to_number(" ".join(words[start:end]))
+            if number is not None:
+                return number
     return None
 
 
