@@ -34,11 +34,12 @@ from reporting.asr.commands import (
     Command,
     Grammar,
     Part,
+    ValueTest,
     load_grammar,
     normalise,
     split_commands,
 )
-from reporting.asr.fields import said_value, value_of
+from reporting.asr.fields import said_value, starts_with_measurement, value_of
 from reporting.asr.formatting import (
     append_text,
     end_with_mark,
@@ -195,6 +196,8 @@ class DictationSession:
             fspec = self.spec.section(self._stops[i].section).field(fid) if fid else None
             if fspec is not None and fspec.type != "text":
                 self._value_targets[name] = functools.partial(_gives_value, fspec)
+            elif fspec is not None:  # "Spleen 11 cm.": a text field's name before a measurement
+                self._value_targets[name] = ValueTest(starts_with_measurement, comma=False)
         self._macros = frozenset(normalise(k) for k in getattr(spec, "normal_macros", {}) or {})
         if _resume is not None:
             self._base, history, self._seq = _resume

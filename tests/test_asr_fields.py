@@ -160,6 +160,25 @@ def test_a_value_field_s_name_after_the_with_its_value_is_its_header() -> None:
     assert _fields(t)["gallbladder"] == "The common bile duct is normal in caliber."
 
 
+def test_a_text_field_s_name_before_a_measurement_is_its_header() -> None:
+    # before, "Spleen 11 cm." said after the gallbladder went into the gallbladder's text
+    s = DictationSession(load_template("us_abdomen"))
+    s.apply("Gallbladder: multiple mobile gallstones.")
+    s.apply("Spleen 11 cm.")
+    assert _fields(s)["gallbladder"] == "Multiple mobile gallstones."
+    assert _fields(s)["spleen"] == "11 cm."
+    t = DictationSession(load_template("us_abdomen"))
+    t.apply("Go to findings.")
+    t.apply("The spleen measures eleven centimeters.")
+    assert _fields(t)["spleen"] == "Measures 11 cm."
+    assert _fields(t)["liver"].startswith("Normal size")  # the other fields keep their text
+    # a description is no measurement: the sentence stays where it is said
+    u = DictationSession(load_template("us_abdomen"))
+    u.apply("Gallbladder: multiple mobile gallstones.")
+    u.apply("Spleen is normal in size.")
+    assert _fields(u)["gallbladder"] == "Multiple mobile gallstones. Spleen is normal in size."
+
+
 def test_a_sentence_that_begins_with_an_organ_and_a_comma_is_not_a_header() -> None:
     s = DictationSession(load_template("chest_xr"))
     s.apply("Go to findings.")

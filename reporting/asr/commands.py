@@ -23,6 +23,7 @@ __all__ = [
     "Command",
     "Grammar",
     "Part",
+    "ValueTest",
     "load_grammar",
     "split_commands",
     "ACTIONS",
@@ -84,6 +85,20 @@ _LONGEST_HEADER = 5
 
 def _drop_the(words: str) -> str:
     return words[4:] if words.startswith("the ") else words
+
+
+@dataclass(frozen=True)
+class ValueTest:
+    """Whether dictated text gives a field a value, for ``value_targets``; ``comma``: the
+    field's name set off by a comma is its header whatever follows (a field that takes a
+    number, a choice or yes/no: "BI-RADS, two"), not only before a value (a text field:
+    "Spleen 11 cm." but "Heart, normal size.")."""
+
+    gives: Callable[[str], bool]
+    comma: bool = True
+
+    def __call__(self, text: str) -> bool:
+        return self.gives(text)
 
 
 @dataclass(frozen=True)
@@ -395,7 +410,8 @@ class Grammar:
                 target, commas = self.section_words[name], True
             elif name.replace(" ", "") in closed:
                 target = name if name in targets else closed[name.replace(" ", "")]
-                commas = target in value_targets
+                # a text field's name is a header before its measurement, not before a comma
+                commas = target in value_targets and getattr(value_targets[target], "comma", True)
             else:
                 continue
             end = tokens[i + n - 1][2]

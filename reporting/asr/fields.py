@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 from reporting.asr.commands import normalise
-from reporting.asr.formatting import unit_of, unit_words, words_to_number
+from reporting.asr.formatting import format_text, unit_of, unit_words, words_to_number
 
-__all__ = ["choice_words", "said_value", "value_of"]
+__all__ = ["choice_words", "said_value", "starts_with_measurement", "value_of"]
 
 #: a choice that begins with its number or letter: "2 - benign", "b. scattered areas ..."
 _ENUMERATED = re.compile(r"^\s*(?P<key>\d+|[a-z])\s*[.)\-–:]\s*(?P<rest>\S.*)$", re.IGNORECASE)
@@ -37,6 +37,20 @@ def choice_words(choice: str) -> str:
     "probably benign"): what a radiologist says, and a term to bias the recogniser to."""
     m = _ENUMERATED.match(choice)
     return m.group("rest") if m else choice
+
+
+#: a measurement as formatting writes it: a number, or dimensions, and a unit ("11 cm", "3 x 2
+#: cm", "50%")
+_MEASURED_BY = re.compile(r"^\s*(?:measures|measuring|measured|is|are)\b", re.IGNORECASE)
+_MEASUREMENT = re.compile(r"\s*\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?P<unit>[A-Za-z/]+|%)")
+
+
+def starts_with_measurement(text: str) -> bool:
+    """Whether ``text`` begins with a measurement, said in digits or words ("11 cm", "eleven
+    point two centimeters", "3 by 2 cm", "measures 11 cm"): what a text field's name said
+    before it ("Spleen 11 cm.") gives that field."""
+    m = _MEASUREMENT.match(_MEASURED_BY.sub("", format_text(text[:200]), count=1))
+    return m is not None and m.group("unit").lower() in unit_of()
 
 
 def said_value(fspec: Any, text: str) -> Any:

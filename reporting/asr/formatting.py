@@ -226,8 +226,8 @@ def words_to_number(text: str) -> str | None:
 
 #: words after which a number said from its decimal point is a value ("ratio point nine")
 _VALUE_BEFORE = frozenset(
-    "of is was are were measures measuring measured approximately about ratio index "
-    "fraction score value to and from by".split()
+    {"of", "is", "was", "are", "were", "measures", "measuring", "measured", "approximately"}
+    | {"about", "ratio", "index", "fraction", "score", "value", "to", "and", "from", "by"}
 )
 
 
