@@ -187,6 +187,7 @@ class DictationSession:
         self._listeners: list[Callable[[Change], None]] = []
         self._stops = self._build_stops()
         self._targets = self._build_targets()
+        self._measured = self._build_measured()
         #: the targets of fields that take a number, a choice or yes/no, each with a test of
         #: whether text gives it a value: said before one, or before a comma, such a target is
         #: a header ("Right kidney length 11.2 cm.")
@@ -241,6 +242,29 @@ class DictationSession:
         if not stops:
             raise DictationError(f"template {self.spec.id!r} has no sections to dictate into")
         return stops
+
+    def _build_measured(self) -> dict[int, int]:
+        """Each text field's stop -> the stop of the number field of its section whose name
+        goes on from its name ("Right kidney" -> "Right kidney length"): a measurement said
+        into the first is the second's value ("Right kidney 11 cm.")."""
+        out: dict[int, int] = {}
+        for i, stop in enumerate(self._stops):
+            if stop.field is None:
+                continue
+            sec = self.spec.section(stop.section)
+            fspec = sec.field(stop.field)
+            if fspec.type != "text":
+                continue
+            names = {normalise(n) for n in (fspec.label, fspec.trigger or "") if n}
+            for j, other in enumerate(self._stops):
+                ospec = sec.field(other.field) if other.section == stop.section else None
+                if ospec is None or ospec.type != "number":
+                    continue
+                longer = {normalise(n) for n in (ospec.label, ospec.trigger or "") if n}
+                if any(o.startswith(f"{n} ") for n in names for o in longer):
+                    out[i] = j
+                    break
+        return out
 
     def _build_targets(self) -> dict[str, int]:
         targets: dict[str, int] = {}
@@ -591,6 +615,13 @@ class DictationSession:
         list ("No airspace disease." + "Effusion or noncalcified nodule."), the pause between
         the two utterances is made a comma again (see :mod:`reporting.asr.lists`)."""
         stop = self._stops[state.position]
+        measured = self._measured.get(state.position)
+        if measured is not None:
+            mspec = self.spec.section(stop.section).field(self._stops[measured].field or "")
+            if value_of(mspec, text) is not None:  # "Right kidney 11 cm.": its length
+                there = dataclasses.replace(state, position=measured)
+                done, taken = self._dictate(there, text, flags, joins)
+                return dataclasses.replace(done, position=state.position), taken
         texts, fields, touched = dict(state.texts), dict(state.fields), set(state.touched)
         if stop.field is None:
             previous = texts.get(stop.section, "") if stop.key in touched else ""

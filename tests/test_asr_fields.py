@@ -179,6 +179,21 @@ def test_a_text_field_s_name_before_a_measurement_is_its_header() -> None:
     assert _fields(u)["gallbladder"] == "Multiple mobile gallstones. Spleen is normal in size."
 
 
+def test_a_measurement_said_at_an_organ_with_a_length_field_is_its_length() -> None:
+    # "Right kidney 11 cm." replaced the right kidney's description with "11 cm."
+    s = DictationSession(load_template("us_renal"))
+    s.apply("Go to findings.")
+    s.apply("Right kidney 11 cm.")
+    assert _fields(s)["right_kidney_length"] == 11
+    assert _fields(s)["right_kidney"].startswith("Normal")  # the description stays
+    s.apply("Mild hydronephrosis.")  # the cursor stays at the organ
+    assert _fields(s)["right_kidney"] == "Mild hydronephrosis."
+    t = DictationSession(load_template("us_abdomen"))
+    t.apply("Liver: sixteen point five centimeters.")
+    assert _fields(t)["liver_length"] == 16.5
+    assert _fields(t)["liver"].startswith("Normal size")
+
+
 def test_a_sentence_that_begins_with_an_organ_and_a_comma_is_not_a_header() -> None:
     s = DictationSession(load_template("chest_xr"))
     s.apply("Go to findings.")
