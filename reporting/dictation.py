@@ -163,6 +163,10 @@ def _gives_value(fspec: Any, text: str) -> bool:
     return value_of(fspec, text) is not None
 
 
+#: the first sentence of dictated text and the blanks after it, when more follows
+_FIRST_SENTENCE = re.compile(r"\s*(?P<first>.*?[.!?])\s+(?=\S)", re.DOTALL)
+
+
 class DictationSession:
     """Applies utterances to a draft report built from template ``spec``."""
 
@@ -618,10 +622,21 @@ class DictationSession:
         measured = self._measured.get(state.position)
         if measured is not None:
             mspec = self.spec.section(stop.section).field(self._stops[measured].field or "")
-            if value_of(mspec, text) is not None:  # "Right kidney 11 cm.": its length
+            first = _FIRST_SENTENCE.match(text)
+            start, cut = (first.start("first"), first.end()) if first else (0, len(text))
+            said = text[start:cut].rstrip()
+            if value_of(mspec, said) is not None:  # "Right kidney 11 cm.": its length
                 there = dataclasses.replace(state, position=measured)
-                done, taken = self._dictate(there, text, flags, joins)
-                return dataclasses.replace(done, position=state.position), taken
+                own = [f.moved(-start) for f in flags if start <= f.start < cut]
+                done, taken = self._dictate(there, said, own)
+                done = dataclasses.replace(done, position=state.position)
+                if not text[cut:].strip():
+                    return done, taken
+                # "Left kidney: 10.5 cm. Simple cyst.": the sentences after the length are
+                # about the organ
+                moved = [f.moved(-cut) for f in flags if f.start >= cut]
+                done, more = self._dictate(done, text[cut:], moved, joins)
+                return done, [*taken, *more]
         texts, fields, touched = dict(state.texts), dict(state.fields), set(state.touched)
         if stop.field is None:
             previous = texts.get(stop.section, "") if stop.key in touched else ""

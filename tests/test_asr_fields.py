@@ -188,6 +188,10 @@ def test_a_measurement_said_at_an_organ_with_a_length_field_is_its_length() -> N
     assert _fields(s)["right_kidney"].startswith("Normal")  # the description stays
     s.apply("Mild hydronephrosis.")  # the cursor stays at the organ
     assert _fields(s)["right_kidney"] == "Mild hydronephrosis."
+    # the length first, then the organ: each sentence where it belongs
+    s.apply("Left kidney: ten point five centimeters. Simple cyst in the lower pole.")
+    assert _fields(s)["left_kidney_length"] == 10.5
+    assert _fields(s)["left_kidney"] == "Simple cyst in the lower pole."
     t = DictationSession(load_template("us_abdomen"))
     t.apply("Liver: sixteen point five centimeters.")
     assert _fields(t)["liver_length"] == 16.5
