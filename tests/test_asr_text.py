@@ -118,6 +118,8 @@ def corrector():
         ("Number one, small effusion. Number 2. Stable.", "1. Small effusion. 2. Stable."),
         ("1. Small effusion 2. No pneumothorax", "1. Small effusion. 2. No pneumothorax"),
         ("number one comma effusion period number two comma clear", "1. Effusion. 2. Clear"),
+        # an item may start with its measurement
+        ("Number one, 2 cm nodule 2. No effusion", "1. 2 cm nodule. 2. No effusion"),
         # ... and only the next item's number is one: "3" here is no item after "1."
         (
             "1. Follow-up in 3 to 4 months, image 3. Stable",

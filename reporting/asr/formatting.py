@@ -601,13 +601,13 @@ _ITEM = re.compile(
     r"(?P<lead>^[ \t]*|[.:?!;][ \t]+|\n[ \t]*)"
     r"(?:(?-i:No)\.[ \t]?(?P<d>\d{1,2})[.,:]?"
     rf"|(?:number|No\.)[ \t]+(?:(?P<w>{_ITEM_WORD})|(?P<d2>\d{{1,2}}))[.,:])"
-    r"[ \t]+(?P<first>[A-Za-z])",
+    r"(?P<gap>[ \t]+)(?P<first>[A-Za-z0-9])",
     re.IGNORECASE,
 )
 #: a list item's number where a sentence starts ("1. Small effusion"), or one the recogniser
 #: wrote inside a sentence ("effusion No. 2 no pneumothorax", "effusion 2. No pneumothorax")
 _ITEM_NUMBERS = re.compile(
-    r"(?:^|(?<!\bNo)[.:?!;][ \t]+|\n)[ \t]*(?P<at>\d{1,2})\. [A-Z]"
+    r"(?:^|(?<!\bNo)[.:?!;][ \t]+|\n)[ \t]*(?P<at>\d{1,2})\. [A-Z0-9]"
     r"|(?<=[A-Za-z])[,;]?[ \t]+(?:No\.[ \t]?(?P<no>\d{1,2})[.,:]?[ \t]+(?P<first>[A-Za-z])"
     r"|(?P<inside>\d{1,2})\.[ \t]+(?P<capital>[A-Z]))"
 )
@@ -626,6 +626,8 @@ def _unit_at(text: str, at: int) -> bool:
 def _item(m: re.Match[str]) -> str:
     if _unit_at(m.string, m.start("first")):
         return m.group(0)
+    if m.group("first").isdigit() and m.string[m.start("gap") - 1] not in ".,:":
+        return m.group(0)  # "No. 2 3 ...": an item starts with a number only after a mark
     number = m.group("d") or m.group("d2") or words_to_number(m.group("w"))
     return f"{m.group('lead')}{int(number or 0)}. {m.group('first').upper()}"
 
