@@ -88,6 +88,10 @@ def corrector():
         ("negative twenty HU, plus or minus two millimeters", "-20 HU, plus or minus 2 mm"),
         ("negative 3 lymph nodes", "Negative 3 lymph nodes"),
         ("Bosniak one cyst, LI-RADS three", "Bosniak 1 cyst, LI-RADS 3"),
+        # subcategories join their number; an image number said in digit groups is one number
+        ("Lung-RADS category four A. BI-RADS 4 B", "Lung-RADS category 4A. BI-RADS 4B"),
+        ("BI-RADS 4 a suspicious mass", "BI-RADS 4 a suspicious mass"),
+        ("nodule, image one twenty three, series two oh five", "Nodule, image 123, series 205"),
         ("T2 flair hyperintensities", "T2 FLAIR hyperintensities"),
         # a number said from its decimal point, before a unit or after a word asking a value
         ("a point five centimeter nodule", "A 0.5 cm nodule"),

@@ -135,7 +135,8 @@ def _patterns() -> _Patterns:
             re.IGNORECASE,
         ),
         labelled=re.compile(
-            rf"\b(?P<label>{_words(rules.number_labels)})\s+(?P<n>{_SHORT_RUN})"
+            rf"\b(?P<label>{_words(rules.number_labels)})\s+(?P<n>\d{{1,3}}\b|{_SHORT_RUN})"
+            r"(?:[ \t]?(?P<letter>(?-i:[ABCFX]))(?!\w))?"
             rf"(?:\s+(?P<join>to|through|and|or)\s+(?P<m>{_SHORT_RUN}))?\b",
             re.IGNORECASE,
         ),
@@ -328,14 +329,29 @@ _AGE = re.compile(
 
 
 def _labelled(m: re.Match[str]) -> str:
-    number = words_to_number(m.group("n"))
+    number = words_to_number(m.group("n")) or _read_digits(m.group("n"))
     if number is None:
         return m.group(0)
-    out = f"{m.group('label')} {number}"
+    # "category 4 A" -> "4A", as Lung-RADS and BI-RADS write their subcategories
+    out = f"{m.group('label')} {number}{m.group('letter') or ''}"
     if m.group("m") is not None:  # "grade two to three": both ends in digits
         other = words_to_number(m.group("m"))
         out += f" {m.group('join')} {other if other is not None else m.group('m')}"
     return out
+
+
+def _read_digits(said: str) -> str | None:
+    """A number read digit-group by digit-group, as image and series numbers are said ("one
+    twenty three" -> "123", "two oh five" -> "205"); None when ``said`` is not one."""
+    words = re.split(r"[\s-]+", said.strip().lower())
+    if len(words) < 2 or _ONES.get(words[0], 0) not in range(1, 10):
+        return None
+    rest = words[1:]
+    if rest[0] == "oh" and len(rest) == 2:
+        tail = _ONES.get(rest[1])
+        return f"{_ONES[words[0]]}0{tail}" if tail is not None and 1 <= tail <= 9 else None
+    two = words_to_number(" ".join(rest))
+    return f"{_ONES[words[0]]}{two}" if two is not None and 10 <= int(two) <= 99 else None
 
 
 def _age(m: re.Match[str]) -> str:
