@@ -17,6 +17,9 @@ from reporting.nlp import analyze
         ("Nodule 4x5mm.", (4.0, 5.0), "mm", "4x5mm"),
         ("Collection 2 by 3 centimeters.", (2.0, 3.0), "cm", "2 by 3 centimeters"),
         ("Attenuation of 15 HU.", (15.0,), "HU", "15 HU"),
+        # an attenuation below water's keeps its sign, as dictation writes it ("minus ten HU")
+        ("Adrenal nodule, -10 HU.", (-10.0,), "HU", "-10 HU"),
+        ("Fat attenuation (−90 HU).", (-90.0,), "HU", "−90 HU"),
         ("Volume 250 cc.", (250.0,), "mL", "250 cc"),
         ("A 0.5 CM NODULE.", (0.5,), "cm", "0.5 CM"),
     ],

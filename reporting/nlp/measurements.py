@@ -38,6 +38,16 @@ def measurement_pattern(units: list[str], separators: list[str]) -> re.Pattern[s
     )
 
 
+#: units whose values may be below zero, written with a minus sign before the number
+_SIGNED = frozenset({"HU"})
+
+
+def _signed(text: str, start: int) -> bool:
+    """Whether the number at ``start`` has a minus sign of its own before it: "-10", not the
+    hyphen of a range ("0-10") or of a word."""
+    return start > 0 and text[start - 1] in "-−" and (start == 1 or not text[start - 2].isalnum())
+
+
 class MeasurementFinder:
     def __init__(self, nlp: Language, name: str, lexicon: str) -> None:
         self.name = name
@@ -70,8 +80,12 @@ class MeasurementFinder:
                 values = tuple(float(v.replace(",", ".")) for v in self.num_re.findall(head))
             except ValueError:  # pragma: no cover - the pattern only admits numbers
                 continue
+            canonical = self.units.get(unit, unit)
+            if values and canonical in _SIGNED and _signed(text, start):
+                # "-10 HU": an attenuation below water's, not 10 HU ("0-10 HU" is a range)
+                start, values = start - 1, (-values[0], *values[1:])
             if values:
-                out.append(MeasureRec(m.start(), m.end(), values, self.units.get(unit, unit)))
+                out.append(MeasureRec(start, m.end(), values, canonical))
         return out
 
     def __call__(self, doc: Doc) -> Doc:
