@@ -98,6 +98,9 @@ def corrector():
         ("measuring point five by point four centimeters", "Measuring 0.5 x 0.4 cm"),
         ("RV to LV ratio point nine.", "RV to LV ratio 0.9."),
         ("At this point five nodules are seen.", "At this point five nodules are seen."),
+        # ... also with the digits the recogniser writes ("a point 5 cm hypodensity", flite)
+        ("There is a point 5 cm hypodensity.", "There is a 0.5 cm hypodensity."),
+        ("at that point five millimeter nodules", "At that point 5 mm nodules"),
         # a clock-face position, as breast imaging places a finding
         (
             "mass at the ten o'clock position, four centimeters from the nipple",

@@ -62,7 +62,9 @@ _NUM_RUN = rf"(?:(?:{_NUMWORD})(?:[\s-]+(?:{_NUMWORD}|point))*)"
 _NUM = rf"(?:\d+(?:\.\d+)?|{_NUM_RUN})"
 #: a number said from its decimal point ("point nine", "point two five"): the quantity rule
 #: reads it only before a unit or after a word that asks for a value ("ratio point nine")
-_POINT_NUM = rf"(?:point(?:[\s-]+(?:{'|'.join(w for w, n in _ONES.items() if n <= 9)}))+)"
+_POINT_NUM = (
+    rf"(?:point(?:(?:[\s-]+(?:{'|'.join(w for w, n in _ONES.items() if n <= 9)}))+|\s+\d+\b))"
+)
 _BY = re.compile(rf"\s*(?:by|x|times)\s*(?P<n>{_NUM}|{_POINT_NUM})", re.IGNORECASE)
 #: a number of at most six words, for rules that look ahead after it: an unbounded run would
 #: be tried again from every word of a long one
@@ -192,7 +194,10 @@ def words_to_number(text: str) -> str | None:
     if "point" in words:
         idx = words.index("point")
         whole = words_to_number(" ".join(words[:idx])) if idx else "0"
-        digits = [_ONES.get(w) for w in words[idx + 1 :]]
+        after = words[idx + 1 :]
+        if len(after) == 1 and after[0].isdigit():  # "point 5", as the recogniser writes it
+            after = list(after[0])
+        digits = [int(w) if w.isdigit() else _ONES.get(w) for w in after]
         if whole is None or "." in whole or not digits or any(d is None or d > 9 for d in digits):
             return None
         return f"{whole}.{''.join(str(d) for d in digits)}"
@@ -232,11 +237,20 @@ _VALUE_BEFORE = frozenset(
 )
 
 
+#: words that make the "point" after them a noun ("at this point 5 mm ..."), not a decimal
+_POINT_IS_NOUN_AFTER = frozenset(
+    {"this", "that", "which", "what", "some", "any", "each", "every", "no", "same", "the"}
+)
+
+
 def _quantity(m: re.Match[str]) -> str:
-    if m.group("first").lower().startswith("point") and m.group("unit") is None:
+    if m.group("first").lower().startswith("point"):
         before = m.string[max(0, m.start() - _LOOK_BACK) : m.start()].split()
-        if not before or before[-1].lower() not in _VALUE_BEFORE:
-            return m.group(0)  # "at this point five nodules": no number
+        last = before[-1].lower().strip(",;:") if before else ""
+        if last in _POINT_IS_NOUN_AFTER or (m.group("unit") is None and last not in _VALUE_BEFORE):
+            # "at this point five nodules": the noun, and what follows it read on its own
+            said = m.group(0)
+            return said[:5] + _patterns().quantity.sub(_quantity, said[5:])
     first = words_to_number(m.group("first"))
     numbers = [first] + [words_to_number(b.group("n")) for b in _BY.finditer(m.group("rest") or "")]
     unit = m.group("unit")
