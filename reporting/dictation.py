@@ -163,8 +163,8 @@ def _gives_value(fspec: Any, text: str) -> bool:
     return value_of(fspec, text) is not None
 
 
-#: the first sentence of dictated text and the blanks after it, when more follows
-_FIRST_SENTENCE = re.compile(r"\s*(?P<first>.*?[.!?])\s+(?=\S)", re.DOTALL)
+#: the first sentence or clause of dictated text and the blanks after it, when more follows
+_FIRST_SENTENCE = re.compile(r"\s*(?P<first>.*?[.!?,;])\s+(?=\S)", re.DOTALL)
 
 
 class DictationSession:
@@ -635,7 +635,10 @@ class DictationSession:
                 # "Left kidney: 10.5 cm. Simple cyst.": the sentences after the length are
                 # about the organ
                 moved = [f.moved(-cut) for f in flags if f.start >= cut]
-                done, more = self._dictate(done, text[cut:], moved, joins)
+                rest = text[cut:]
+                if said.endswith((",", ";")):  # "10.5 cm, simple cyst": a sentence of its own
+                    rest = rest[:1].upper() + rest[1:]
+                done, more = self._dictate(done, rest, moved, joins)
                 return done, [*taken, *more]
         texts, fields, touched = dict(state.texts), dict(state.fields), set(state.touched)
         if stop.field is None:

@@ -192,6 +192,15 @@ def test_a_measurement_said_at_an_organ_with_a_length_field_is_its_length() -> N
     s.apply("Left kidney: ten point five centimeters. Simple cyst in the lower pole.")
     assert _fields(s)["left_kidney_length"] == 10.5
     assert _fields(s)["left_kidney"] == "Simple cyst in the lower pole."
+    # ... also as clauses, with commas where the speaker paused (flite slt, Whisper base)
+    c = DictationSession(load_template("us_renal"))
+    c.apply("Go to findings.")
+    c.apply("Left kidney 10.5 cm, simple cyst in the lower pole.")
+    c.apply("Right kidney, 11 cm, no hydronephrosis.")
+    assert _fields(c)["left_kidney_length"] == 10.5
+    assert _fields(c)["left_kidney"] == "Simple cyst in the lower pole."
+    assert _fields(c)["right_kidney_length"] == 11
+    assert _fields(c)["right_kidney"] == "No hydronephrosis."
     t = DictationSession(load_template("us_abdomen"))
     t.apply("Liver: sixteen point five centimeters.")
     assert _fields(t)["liver_length"] == 16.5

@@ -125,6 +125,13 @@ def corrector():
         ("Number one, small effusion. Number 2. Stable.", "1. Small effusion. 2. Stable."),
         ("1. Small effusion 2. No pneumothorax", "1. Small effusion. 2. No pneumothorax"),
         ("number one comma effusion period number two comma clear", "1. Effusion. 2. Clear"),
+        # the next item said inside the sentence, as Whisper wrote it for flite slt
+        (
+            "Number one, mild right hydronephrosis, no. 2, simple left renal cyst.",
+            "1. Mild right hydronephrosis. 2. Simple left renal cyst.",
+        ),
+        ("1. Effusion, number two, no pneumothorax", "1. Effusion. 2. No pneumothorax"),
+        ("1. Effusion, no. 2 mm nodule", "1. Effusion, no. 2 mm nodule"),
         # an item may start with its measurement
         ("Number one, 2 cm nodule 2. No effusion", "1. 2 cm nodule. 2. No effusion"),
         # ... and only the next item's number is one: "3" here is no item after "1."

@@ -420,6 +420,11 @@ class Grammar:
                 return Command("go_to", target, name), end
             if target in value_targets and mark.isalnum() and value_targets[target](sentence[end:]):
                 return Command("go_to", target, name), end
+            if mark == "," and target in value_targets:
+                # a text field's name, a comma and its measurement ("Right kidney, 11 cm.")
+                after = sentence[end:].lstrip(" ")[1:]
+                if value_targets[target](after):
+                    return Command("go_to", target, name), end
             if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
                 return Command("go_to", target, name), tokens[i + n][2]
         return None

@@ -638,7 +638,8 @@ _ITEM = re.compile(
 #: wrote inside a sentence ("effusion No. 2 no pneumothorax", "effusion 2. No pneumothorax")
 _ITEM_NUMBERS = re.compile(
     r"(?:^|(?<!\bNo)[.:?!;][ \t]+|\n)[ \t]*(?P<at>\d{1,2})\. [A-Z0-9]"
-    r"|(?<=[A-Za-z])[,;]?[ \t]+(?:No\.[ \t]?(?P<no>\d{1,2})[.,:]?[ \t]+(?P<first>[A-Za-z])"
+    r"|(?<=[A-Za-z])[,;]?[ \t]+(?:[Nn]o\.[ \t]?(?P<no>\d{1,2})[.,:]?[ \t]+(?P<first>[A-Za-z])"
+    rf"|[Nn]umber[ \t]+(?:(?P<said>{_ITEM_WORD})|(?P<digits>\d{{1,2}}))[.,:][ \t]+(?P<next>[A-Za-z])"
     r"|(?P<inside>\d{1,2})\.[ \t]+(?P<capital>[A-Z]))"
 )
 
@@ -674,8 +675,9 @@ def _numbered_items(text: str) -> str:
         if m.group("at") is not None:
             last = int(m.group("at"))
             continue
-        number = int(m.group("no") or m.group("inside"))
-        first = m.group("first") or m.group("capital")
+        said = m.group("no") or m.group("inside") or m.group("digits")
+        number = int(said or words_to_number(m.group("said")) or 0)
+        first = m.group("first") or m.group("capital") or m.group("next")
         if last is None or number != last + 1 or _unit_at(text, m.end() - 1):
             continue
         out.append(f"{text[pos : m.start()]}. {number}. {first.upper()}")
