@@ -44,6 +44,10 @@ def test_a_category_is_chosen_by_its_number_or_its_words(said: str, value: str) 
         ("B.", "b. scattered areas of fibroglandular density"),
         ("Extremely dense.", "d. extremely dense, which lowers the sensitivity of mammography"),
         ("C, heterogeneously dense.", "c. heterogeneously dense, which may obscure small masses"),
+        # a letter said alone, as the recogniser may write it
+        ("See.", "c. heterogeneously dense, which may obscure small masses"),
+        ("Bee.", "b. scattered areas of fibroglandular density"),
+        ("See a radiologist.", "See a radiologist."),
     ],
 )
 def test_a_lettered_choice_by_its_letter_or_its_first_words(said: str, value: str) -> None:

@@ -28,6 +28,9 @@ _WITH_NUMBER = frozenset(
 )
 #: the most words a number said in words takes ("two hundred and fifty five point two five")
 _LONGEST_NUMBER = 10
+#: a letter as the recogniser writes it when said alone ("b" -> "Bee.", "c" -> "See.")
+_LETTER_SAID = {"ay": "a", "eh": "a", "bee": "b", "be": "b", "see": "c", "sea": "c", "cee": "c"}
+_LETTER_SAID |= {"dee": "d", "de": "d"}
 _TRUE = frozenset({"yes", "present", "true", "checked"})
 _FALSE = frozenset({"no", "absent", "false", "unchecked", "none"})
 
@@ -155,6 +158,9 @@ def _choice(choices: tuple[str, ...], text: str) -> str | None:
     if len(begun) == 1:  # "extremely dense": the first words of one choice only
         return choices[begun[0]]
     named = [w for w in said if w in keys]
+    if not named and len(said) == 1 and _LETTER_SAID.get(said[0]) in keys:
+        said = [_LETTER_SAID[said[0]]]  # "see": the letter c, as the recogniser writes it
+        named = said
     if len(keys) == len(choices) and named:
         # "two, benign", "category four", "b": the number or letter said, and any other
         # word said must be that choice's own
