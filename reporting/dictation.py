@@ -415,8 +415,9 @@ class DictationSession:
                 "number": "the number",
                 "unit": "the unit",
             }.get(reason, "this word")
-            if what == "this word" and any(c.isdigit() for c in word):
-                what = "the number"  # a doubtful "minus" in "-10", "number" in "1."
+            if what in ("this word", "the negation") and any(c.isdigit() for c in word):
+                # a doubtful "minus" in "-10"; "number", or Whisper's "No.", in "1."
+                what = "the number"
             if reason == "field":
                 fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
                 name = fspec.label if fspec is not None else sec.title

@@ -129,6 +129,13 @@ def test_a_doubtful_minus_is_flagged_on_the_signed_number() -> None:
     (issue,) = [i for i in session.issues if i.code == "asr.low_confidence"]
     assert session.draft.text[issue.start : issue.end] == "-10"
     assert "confirm the number '-10'" in issue.message
+    # Whisper's doubtful numero sign ("No. 1.", flite rms) is no negation to confirm
+    item = transcript_from_text("No. 1. Acute appendicitis.", probabilities={"no": 0.08})
+    numbered = DictationSession(load_template("generic"), pipeline=build_pipeline())
+    numbered.apply(Utterance(item.text, item.words))
+    (issue,) = [i for i in numbered.issues if i.code == "asr.low_confidence"]
+    assert numbered.draft.text[issue.start : issue.end] == "1"
+    assert "confirm the number '1'" in issue.message
 
 
 def test_the_rules_are_validated_on_load(tmp_path: Path) -> None:

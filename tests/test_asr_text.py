@@ -68,6 +68,7 @@ def corrector():
         ("Pneumonia vs. atelectasis.", "Pneumonia vs. atelectasis."),
         # a time of day as the recogniser writes it, as a report records it
         ("Discussed with Dr. Jones at 3.15 pm.", "Discussed with Dr. Jones at 3:15 p.m."),
+        ("Discussed with Dr. Lee at 315 p.m.", "Discussed with Dr. Lee at 3:15 p.m."),
         ("called at 10:45 AM, the findings", "Called at 10:45 a.m., the findings"),
         ("at 9 am period", "At 9 a.m."),
         ("a 3.5 mm nodule at 15.30", "A 3.5 mm nodule at 15.30"),

@@ -26,6 +26,7 @@ __all__ = [
     "has_spoken_punctuation",
     "is_spoken_punctuation",
     "leading_mark",
+    "mark_words",
     "unit_of",
     "unit_words",
     "words_to_number",
@@ -185,6 +186,13 @@ def unit_words() -> frozenset[str]:
     )
 
 
+@cache
+def mark_words() -> frozenset[str]:
+    """Every word of a spoken mark ("new", "paragraph", "period"), lower case: a word that
+    formatting drops may be one of these."""
+    return frozenset(w for said in _patterns().marks for w in said.split())
+
+
 def words_to_number(text: str) -> str | None:
     """``"three point two"`` -> ``"3.2"``; ``"forty five"`` -> ``"45"``; None if not a number."""
     text = text.strip().lower()
@@ -265,10 +273,11 @@ def _quantity(m: re.Match[str]) -> str:
     return f"{body}%" if short == "%" else f"{body} {short}"
 
 
-#: a time of day with a.m. or p.m., as the recogniser writes it ("3.15 pm", "3:15 PM",
-#: "11 a.m"): written "3:15 p.m.", the way a report records when a result was communicated
+#: a time of day with a.m. or p.m., as the recogniser writes it ("3.15 pm", "3:15 PM", "315
+#: p.m.", "11 a.m"): written "3:15 p.m.", the way a report records when a result was
+#: communicated
 _CLOCK = re.compile(
-    r"(?<![\w.:])(?P<h>1[0-2]|0?[1-9])(?:[.:](?P<m>[0-5]\d))?[ \t]*(?P<ap>[ap])\.?[ \t]?m\b\.?",
+    r"(?<![\w.:])(?P<h>1[0-2]|0?[1-9])(?:[.:]?(?P<m>[0-5]\d))?[ \t]*(?P<ap>[ap])\.?[ \t]?m\b\.?",
     re.IGNORECASE,
 )
 

@@ -22,6 +22,7 @@ from reporting.asr.formatting import (
     format_text,
     has_spoken_punctuation,
     leading_mark,
+    mark_words,
     unit_of,
     words_to_number,
 )
@@ -182,9 +183,11 @@ class _Merged:
         if m is not None:
             self.cursor = m[1]
 
-    def find(self, bare: str) -> tuple[int, int] | None:
+    def find(self, bare: str, *, or_next: bool = False) -> tuple[int, int] | None:
         """The span of the written token that ``bare`` (the next time it occurs in the
-        source) became; None when it became no word ("period" -> ".") or is not there."""
+        source) became; None when it became no word ("period" -> ".") or is not there.
+        ``or_next``: a word formatting dropped altogether stands for the token written after
+        it (Whisper's numero sign "No." of "No. 1." is the item number "1.")."""
         self.last_found = False
         span = _word_at(self.source, bare, self.cursor)
         if span is None or not self.source:
@@ -204,6 +207,9 @@ class _Merged:
                 targets += [j1 + max(start, i1) - i1, j1 + min(end, i2) - i1]
             else:
                 targets += [j1, j2]
+        if not targets and or_next:
+            after = [j1 for tag, i1, _, j1, _ in self._opcodes if tag != "insert" and i1 >= end]
+            targets = [after[0], after[0] + 1] if after else []
         if not targets:
             return None
         a, b = min(targets), max(targets)
@@ -383,7 +389,7 @@ class TextPipeline:
                 found = _find(lowered, replaced, cursor)
             reason = is_doubtful(word, policy)
             if found is None and (reason is not None or index in side_doubts):
-                found = merged.find(bare)
+                found = merged.find(bare, or_next=bare not in mark_words())
             else:
                 merged.skip(bare)
             if found is None or any(f.start < found[1] and found[0] < f.end for f in flags):
