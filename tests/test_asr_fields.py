@@ -7,6 +7,7 @@ import pytest
 
 from reporting.asr.fake import transcript_from_text
 from reporting.asr.fields import said_value
+from reporting.asr.processing import build_pipeline
 from reporting.dictation import DictationSession, Utterance
 from reporting.templating import load_template
 
@@ -171,6 +172,12 @@ def test_a_text_field_s_name_before_a_measurement_is_its_header() -> None:
     s.apply("Spleen 11 cm.")
     assert _fields(s)["gallbladder"] == "Multiple mobile gallstones."
     assert _fields(s)["spleen"] == "11 cm."
+    # a doubtful "the" said with the name is a doubt about which field was meant
+    d = DictationSession(load_template("us_abdomen"), pipeline=build_pipeline())
+    heard = transcript_from_text("The spleen measures 14 cm.", probabilities={"the": 0.3})
+    d.apply(Utterance(heard.text, heard.words))
+    (issue,) = [i for i in d.issues if i.code == "asr.low_confidence"]
+    assert "belongs in 'Spleen'" in issue.message
     t = DictationSession(load_template("us_abdomen"))
     t.apply("Go to findings.")
     t.apply("The spleen measures eleven centimeters.")

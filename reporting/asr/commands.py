@@ -401,7 +401,9 @@ class Grammar:
             if found is not None and named is not None and named in value_targets:
                 after = sentence[found[1] :]
                 if after[:1].isspace() and value_targets[named](after):
-                    return found
+                    # "the" is said with the name: a doubt about it is a doubt about the name
+                    spoken = f"{tokens[i][0]} {found[0].spoken}"
+                    return Command(found[0].action, named, spoken), found[1]
         for n in range(min(_LONGEST_HEADER, len(tokens) - i - 1), 0, -1):
             name = " ".join(t for t, _, _ in tokens[i : i + n])
             if name in self.section_words:
