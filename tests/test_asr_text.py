@@ -108,6 +108,10 @@ def corrector():
             "Mass at the 10 o'clock position, 4 cm from the nipple",
         ),
         ("left breast at two o clock", "Left breast at 2 o'clock"),
+        (
+            "from two to four o clock, between three and four o'clock",
+            "From 2 to 4 o'clock, between 3 and 4 o'clock",
+        ),
         # units of obstetric, echo, dose and nuclear medicine statements
         ("heart rate of one hundred fifty two beats per minute", "Heart rate of 152 bpm"),
         ("peak velocity two point five meters per second", "Peak velocity 2.5 m/s"),

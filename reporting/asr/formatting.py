@@ -319,7 +319,9 @@ def _clock_words(m: re.Match[str]) -> str:
 #: a clock-face position, as breast imaging gives a finding's place ("at the ten o'clock
 #: position", "two o clock"): written "10 o'clock"
 _CLOCK_FACE = re.compile(
-    rf"(?<![\w.:-])(?P<h>{_HOUR_WORD}|1[0-2]|[1-9])[ \t]*o['’]?[ \t]?clock\b", re.IGNORECASE
+    rf"(?<![\w.:-])(?:(?P<from>{_HOUR_WORD}|1[0-2]|[1-9])[ \t]*(?P<to>to|through|and|-)[ \t]*)?"
+    rf"(?P<h>{_HOUR_WORD}|1[0-2]|[1-9])[ \t]*o['’]?[ \t]?clock\b",
+    re.IGNORECASE,
 )
 
 
@@ -327,7 +329,11 @@ def _clock_face(m: re.Match[str]) -> str:
     before = m.string[max(0, m.start() - _LOOK_BACK) : m.start()].split()
     if before and before[-1].lower() in _NUMBER_WORDS:
         return m.group(0)
-    return f"{words_to_number(m.group('h'))} o'clock"
+    hour = f"{words_to_number(m.group('h'))} o'clock"
+    if m.group("from") is None:
+        return hour
+    joined = "-" if m.group("to") == "-" else f" {m.group('to')} "
+    return f"{words_to_number(m.group('from'))}{joined}{hour}"  # "from 2 to 4 o'clock"
 
 
 #: "minus" said before a number ("minus 10 HU", "T-score minus 2.5"), or "negative" before a
