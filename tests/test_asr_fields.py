@@ -222,11 +222,24 @@ def test_a_sentence_that_begins_with_an_organ_and_a_comma_is_not_a_header() -> N
     s = DictationSession(load_template("chest_xr"))
     s.apply("Go to findings.")
     s.apply("The heart, mediastinum and hila are normal.")
-    s.apply("Heart, normal size.")  # a text field: only a colon makes its name a header
+    s.apply("Lungs, heart and bones are unremarkable.")  # organs listed: a sentence
     assert s.current_stop.field is None
     assert s.draft.section("findings").text == (
-        "The heart, mediastinum and hila are normal. Heart, normal size."
+        "The heart, mediastinum and hila are normal. Lungs, heart and bones are unremarkable."
     )
+
+
+def test_a_text_field_s_name_and_a_comma_before_a_description_is_its_header() -> None:
+    # Whisper writes the pause after a spoken header as a comma (flite awb, CT chest): the
+    # sentence went to the findings prose and cleared every other field's normal text
+    s = DictationSession(load_template("ct_chest"))
+    s.apply("Go to findings.")
+    s.apply("Lungs, there is a 6 mm solid nodule in the right upper lobe.")
+    assert _fields(s)["lungs"] == "There is a 6 mm solid nodule in the right upper lobe."
+    assert _fields(s)["pleura"].startswith("No pleural effusion")
+    c = DictationSession(load_template("chest_xr"))
+    c.apply("Heart, normal size.")
+    assert _fields(c)["heart_mediastinum"] == "Normal size."
 
 
 def test_a_value_said_again_replaces_it_and_a_sentence_is_never_cut_to_a_number() -> None:

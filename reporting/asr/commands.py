@@ -132,6 +132,10 @@ class Grammar:
     #: words of anatomy and finding terms: words that only sound like a command and hold one
     #: of these are report text ("Heart normal." is not "insert normal")
     report_words: frozenset[str] = frozenset()
+    #: words that begin a description: a text field's name set off by a comma before one of
+    #: these is its header ("Lungs, there is a nodule." "Heart, normal size."), but not
+    #: before another organ ("The heart, mediastinum and hila are normal.")
+    describes: frozenset[str] = frozenset()
 
     def _names_anatomy(self, words: list[str]) -> bool:
         return any(w in self.report_words for w in words)
@@ -423,9 +427,11 @@ class Grammar:
             if target in value_targets and mark.isalnum() and value_targets[target](sentence[end:]):
                 return Command("go_to", target, name), end
             if mark == "," and target in value_targets:
-                # a text field's name, a comma and its measurement ("Right kidney, 11 cm.")
+                # a text field's name, a comma and its measurement ("Right kidney, 11 cm."), or
+                # a description ("Lungs, there is a 6 mm nodule.")
                 after = sentence[end:].lstrip(" ")[1:]
-                if value_targets[target](after):
+                first = normalise(after).split()[:1]
+                if value_targets[target](after) or (first and first[0] in self.describes):
                     return Command("go_to", target, name), end
             if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
                 return Command("go_to", target, name), tokens[i + n][2]
@@ -567,6 +573,7 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
             "go_to_sounds_like",
             "sounds_like",
             "not_before_trailing",
+            "describes_after_comma",
         ),
     )
     path = lex.path
@@ -658,6 +665,15 @@ def load_grammar(name: str = "voice_commands.json") -> Grammar:
             expect_int(path, "sounds_like.min_score_at_end", alike.get("min_score_at_end", 101))
         ),
         report_words=_term_words(tuple(term_lexicons)) - command_words,
+        describes=frozenset(
+            normalise(w)
+            for w in expect_str_list(
+                path,
+                "describes_after_comma",
+                lex.get("describes_after_comma", []),
+                allow_empty=True,
+            )
+        ),
     )
 
 
