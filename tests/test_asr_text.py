@@ -137,6 +137,11 @@ def corrector():
         ),
         ("1. Effusion, number two, no pneumothorax", "1. Effusion. 2. No pneumothorax"),
         ("1. Effusion, no. 2 mm nodule", "1. Effusion, no. 2 mm nodule"),
+        # "No." glued to the item's number, and the next item after a number (flite awb)
+        (
+            "No.1 6 mm nodule, lung-rads category 3 No.2 no acute findings",
+            "1. 6 mm nodule, Lung-RADS category 3. 2. No acute findings",
+        ),
         # an item may start with its measurement
         ("Number one, 2 cm nodule 2. No effusion", "1. 2 cm nodule. 2. No effusion"),
         # ... and only the next item's number is one: "3" here is no item after "1."

@@ -653,8 +653,10 @@ _ITEM = re.compile(
 #: wrote inside a sentence ("effusion No. 2 no pneumothorax", "effusion 2. No pneumothorax")
 _ITEM_NUMBERS = re.compile(
     r"(?:^|(?<!\bNo)[.:?!;][ \t]+|\n)[ \t]*(?P<at>\d{1,2})\. [A-Z0-9]"
-    r"|(?<=[A-Za-z])[,;]?[ \t]+(?:[Nn]o\.[ \t]?(?P<no>\d{1,2})[.,:]?[ \t]+(?P<first>[A-Za-z])"
-    rf"|[Nn]umber[ \t]+(?:(?P<said>{_ITEM_WORD})|(?P<digits>\d{{1,2}}))[.,:][ \t]+(?P<next>[A-Za-z])"
+    r"|(?<=[A-Za-z0-9])[,;]?[ \t]+[Nn]o\.(?:[ \t]?(?P<no>\d{1,2})[.,:]?[ \t]+(?P<first>[A-Za-z])"
+    r"|(?P<glued>\d{1,2})[.,:]?[ \t]+(?P<digit>\d))"
+    r"|(?<=[A-Za-z])[,;]?[ \t]+(?:"
+    rf"[Nn]umber[ \t]+(?:(?P<said>{_ITEM_WORD})|(?P<digits>\d{{1,2}}))[.,:][ \t]+(?P<next>[A-Za-z])"
     r"|(?P<inside>\d{1,2})\.[ \t]+(?P<capital>[A-Z]))"
 )
 
@@ -672,8 +674,10 @@ def _unit_at(text: str, at: int) -> bool:
 def _item(m: re.Match[str]) -> str:
     if _unit_at(m.string, m.start("first")):
         return m.group(0)
-    if m.group("first").isdigit() and m.string[m.start("gap") - 1] not in ".,:":
-        return m.group(0)  # "No. 2 3 ...": an item starts with a number only after a mark
+    glued = re.match(r"\s*No\.\d", m.group(0)[len(m.group("lead")) :]) is not None
+    if m.group("first").isdigit() and m.string[m.start("gap") - 1] not in ".,:" and not glued:
+        # "No. 2 3 ...": an item starts with a number only after a mark, or as "No.1 6 mm"
+        return m.group(0)
     number = m.group("d") or m.group("d2") or words_to_number(m.group("w"))
     return f"{m.group('lead')}{int(number or 0)}. {m.group('first').upper()}"
 
@@ -690,9 +694,9 @@ def _numbered_items(text: str) -> str:
         if m.group("at") is not None:
             last = int(m.group("at"))
             continue
-        said = m.group("no") or m.group("inside") or m.group("digits")
+        said = m.group("no") or m.group("inside") or m.group("digits") or m.group("glued")
         number = int(said or words_to_number(m.group("said")) or 0)
-        first = m.group("first") or m.group("capital") or m.group("next")
+        first = m.group("first") or m.group("capital") or m.group("next") or m.group("digit")
         if last is None or number != last + 1 or _unit_at(text, m.end() - 1):
             continue
         out.append(f"{text[pos : m.start()]}. {number}. {first.upper()}")
