@@ -240,6 +240,12 @@ def test_a_text_field_s_name_and_a_comma_before_a_description_is_its_header() ->
     c = DictationSession(load_template("chest_xr"))
     c.apply("Heart, normal size.")
     assert _fields(c)["heart_mediastinum"] == "Normal size."
+    # ... and with no mark at all, before "there is" (flite rms, CT abdomen)
+    a = DictationSession(load_template("ct_abdomen_pelvis"))
+    a.apply("Go to findings.")
+    a.apply("Adrenal glands there is a 2 cm left adrenal nodule.")
+    assert _fields(a)["adrenals"] == "There is a 2 cm left adrenal nodule."
+    assert _fields(a)["liver"] is not None  # the other fields keep their normal text
 
 
 def test_a_value_said_again_replaces_it_and_a_sentence_is_never_cut_to_a_number() -> None:

@@ -426,6 +426,9 @@ class Grammar:
                 return Command("go_to", target, name), end
             if target in value_targets and mark.isalnum() and value_targets[target](sentence[end:]):
                 return Command("go_to", target, name), end
+            if mark.isalnum() and target in value_targets and _there_is(sentence[end:]):
+                # "Adrenal glands there is a 2 cm nodule.": the pause after the name, unwritten
+                return Command("go_to", target, name), end
             if mark == "," and target in value_targets:
                 # a text field's name, a comma and its measurement ("Right kidney, 11 cm."), or
                 # a description ("Lungs, there is a 6 mm nodule.")
@@ -445,6 +448,11 @@ class Grammar:
             if target is not None:
                 return target, k
         return None
+
+
+def _there_is(text: str) -> bool:
+    """Whether ``text`` begins "there is" or "there are"."""
+    return normalise(text[:20]).split()[:2] in (["there", "is"], ["there", "are"])
 
 
 def _closed(targets: frozenset[str]) -> dict[str, str]:
