@@ -192,9 +192,9 @@ class DictationSession:
         self._stops = self._build_stops()
         self._targets = self._build_targets()
         self._measured = self._build_measured()
-        #: the targets of fields that take a number, a choice or yes/no, each with a test of
-        #: whether text gives it a value: said before one, or before a comma, such a target is
-        #: a header ("Right kidney length 11.2 cm.")
+        #: the targets of fields, each with a test of whether text gives it a value: said
+        #: before one, such a target is a header ("Right kidney length 11.2 cm.", "Spleen 11
+        #: cm."); before a comma too when the field takes a number, a choice or yes/no
         self._value_targets: dict[str, Callable[[str], bool]] = {}
         for name, i in self._targets.items():
             fid = self._stops[i].field

@@ -91,8 +91,9 @@ def _drop_the(words: str) -> str:
 class ValueTest:
     """Whether dictated text gives a field a value, for ``value_targets``; ``comma``: the
     field's name set off by a comma is its header whatever follows (a field that takes a
-    number, a choice or yes/no: "BI-RADS, two"), not only before a value (a text field:
-    "Spleen 11 cm." but "Heart, normal size.")."""
+    number, a choice or yes/no: "BI-RADS, two"), not only before a value or a description
+    (a text field: "Spleen, 11 cm.", "Lungs, there is a nodule.", but not "Heart,
+    mediastinum and hila are normal.")."""
 
     gives: Callable[[str], bool]
     comma: bool = True
@@ -416,7 +417,8 @@ class Grammar:
                 target, commas = self.section_words[name], True
             elif name.replace(" ", "") in closed:
                 target = name if name in targets else closed[name.replace(" ", "")]
-                # a text field's name is a header before its measurement, not before a comma
+                # a text field's name is a header before a comma only when a measurement or a
+                # description follows it (below)
                 commas = target in value_targets and getattr(value_targets[target], "comma", True)
             else:
                 continue
