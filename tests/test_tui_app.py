@@ -249,6 +249,7 @@ async def test_help_lists_keys_and_voice_commands_and_keys_are_configurable(tmp_
         assert "f12" in text and "toggle" in text
         assert "may also end one" in " ".join(text.split())  # commands said after text
         assert "fills that field" in " ".join(text.split())  # fields by name and value
+        assert "Spleen 11 cm" in " ".join(text.split())  # a text field by name and measurement
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
 

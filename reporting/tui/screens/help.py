@@ -56,9 +56,11 @@ def voice_help() -> str:
         "come anywhere. Everything else goes into the current field."
     )
     lines.append(
-        "  A field's name before a colon fills that field (“Lungs: clear”); a field that "
-        "takes a number or a choice also by its name and value (“Right kidney length 11.2 "
-        "cm”, “BI-RADS, two, benign”). A value said again replaces the one there."
+        "  A field's name before a colon fills that field (“Lungs: clear”), as does its name "
+        "before a measurement or, after a comma, a description (“Spleen 11 cm”, “Lungs, "
+        "there is a nodule”); a field that takes a number or a choice also by its name and "
+        "value (“Right kidney length 11.2 cm”, “BI-RADS, two, benign”). A value said again "
+        "replaces the one there."
     )
     return "\n".join(lines)
 
