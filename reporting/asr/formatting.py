@@ -253,8 +253,7 @@ _POINT_IS_NOUN_AFTER = frozenset(
 
 def _quantity(m: re.Match[str]) -> str:
     if m.group("first").lower().startswith("point"):
-        before = m.string[max(0, m.start() - _LOOK_BACK) : m.start()].split()
-        last = before[-1].lower().strip(",;:") if before else ""
+        last = _word_before(m.string, m.start()).strip(",;:")
         if last in _POINT_IS_NOUN_AFTER or (m.group("unit") is None and last not in _VALUE_BEFORE):
             # "at this point five nodules": the noun, and what follows it read on its own
             said = m.group(0)
@@ -302,8 +301,8 @@ _CLOCK_WORDS = re.compile(
 
 
 def _clock_words(m: re.Match[str]) -> str:
-    before = m.string[max(0, m.start() - _LOOK_BACK) : m.start()].split()
-    if before and (before[-1].lower() in _NUMBER_WORDS or before[-1][-1:].isdigit()):
+    before = _word_before(m.string, m.start())
+    if before in _NUMBER_WORDS or before[-1:].isdigit():
         return m.group(0)  # "twenty one pm" is no time this rule can read
     minutes = ""
     if m.group("m"):
@@ -326,8 +325,7 @@ _CLOCK_FACE = re.compile(
 
 
 def _clock_face(m: re.Match[str]) -> str:
-    before = m.string[max(0, m.start() - _LOOK_BACK) : m.start()].split()
-    if before and before[-1].lower() in _NUMBER_WORDS:
+    if _word_before(m.string, m.start()) in _NUMBER_WORDS:
         return m.group(0)
     hour = f"{words_to_number(m.group('h'))} o'clock"
     if m.group("from") is None:
@@ -467,6 +465,12 @@ _LOOK_BACK = 60
 def _just_before(text: str, at: int) -> str:
     """The few words of ``text`` before ``at`` that the context rules read."""
     return text[max(0, at - _LOOK_BACK) : at]
+
+
+def _word_before(text: str, at: int) -> str:
+    """The word of ``text`` right before ``at``, lower case ("" at the start)."""
+    words = _just_before(text, at).split()
+    return words[-1].lower() if words else ""
 
 
 def _is_organ(text: str, m: re.Match[str]) -> bool:
@@ -674,7 +678,7 @@ def _unit_at(text: str, at: int) -> bool:
 def _item(m: re.Match[str]) -> str:
     if _unit_at(m.string, m.start("first")):
         return m.group(0)
-    glued = re.match(r"\s*No\.\d", m.group(0)[len(m.group("lead")) :]) is not None
+    glued = m.group("d") is not None and m.string[m.start("d") - 1] == "."  # "No.1"
     if m.group("first").isdigit() and m.string[m.start("gap") - 1] not in ".,:" and not glued:
         # "No. 2 3 ...": an item starts with a number only after a mark, or as "No.1 6 mm"
         return m.group(0)
