@@ -238,6 +238,9 @@ def test_effusion_takes_its_meaning_from_the_anatomy(text: str, expected: str) -
         ("Small right hydrocele.", "hydrocele"),
         ("Erosions at the second metacarpophalangeal joint.", "erosion"),
         ("Medial compartment joint space narrowing.", "joint_space_narrowing"),
+        # the closed spelling of "dextro curvature", as dictation writes it
+        ("Stable mild dextrocurvature of the spine.", "scoliosis"),
+        ("Levocurvature of the lumbar spine.", "scoliosis"),
     ],
 )
 def test_musculoskeletal_and_scrotal_findings(text: str, concept: str) -> None:
