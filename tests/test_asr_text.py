@@ -312,6 +312,12 @@ def test_number_words_round_trip(n: int) -> None:
         ("Bony structures otherwise and remarkable.", "Bony structures otherwise unremarkable."),
         # "clear of" negates what follows; "clear off" negated nothing
         ("Lungs clear off consolidation.", "Lungs clear of consolidation."),
+        # the "s" of "is" run into "size": a heart has one size
+        ("The heart sizes within normal limits.", "The heart size is within normal limits."),
+        (
+            "Cardiomediastinal sizes within normal limits.",
+            "Cardiomediastinal size is within normal limits.",
+        ),
     ],
 )
 def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
