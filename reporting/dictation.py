@@ -39,7 +39,13 @@ from reporting.asr.commands import (
     normalise,
     split_commands,
 )
-from reporting.asr.fields import said_value, starts_with_measurement, value_of
+from reporting.asr.correction import Correction
+from reporting.asr.fields import (
+    restore_measured_names,
+    said_value,
+    starts_with_measurement,
+    value_of,
+)
 from reporting.asr.formatting import (
     append_text,
     end_with_mark,
@@ -157,6 +163,28 @@ def _bare_word(word: str) -> str:
 
 def _no_doubts(said: str) -> list[Flag]:
     return []
+
+
+#: the probability a measured field's name restored from other words keeps at most: what is
+#: said after it is flagged for the radiologist to confirm it belongs in that field
+RESTORED_NAME_PROBABILITY = 0.5
+
+
+def _guessed_name(
+    command: Command, named: Sequence[Correction], words: Sequence[Word]
+) -> Callable[[str], list[Flag]] | None:
+    """For a go-to by a measured field's name that was restored from other words, the flag
+    over what is said after it: the least sure of the heard words, at most even odds."""
+    if command.action != "go_to":
+        return None
+    spoken = normalise(command.spoken)
+    restored = next((c for c in named if normalise(c.written) == spoken), None)
+    if restored is None:
+        return None
+    heard = set(normalise(restored.heard).split())
+    sure = [w.probability for w in words if normalise(w.word) in heard]
+    p = min([RESTORED_NAME_PROBABILITY, *sure])
+    return lambda said: [Flag(0, len(said), said, p, "field")]
 
 
 def _gives_value(fspec: Any, text: str) -> bool:
@@ -488,7 +516,12 @@ class DictationSession:
         steps: list[_State] = []  # this utterance's changes so far, for an "undo" inside it
         # the doubt a go-to's own words leave on the text said after it
         doubts: Callable[[str], list[Flag]] = _no_doubts
-        for part in self._parts(utterance.text):
+        # a measured field's name heard as other words ("And a material thickness 8 mm."):
+        # restored before the grammar reads the go-to, and what it takes is flagged
+        text, named = restore_measured_names(
+            utterance.text, self.pipeline.measured_names, self.pipeline.corrector.key
+        )
+        for part in self._parts(text):
             if part.command is not None:
                 if part.command.action == "undo":
                     actions.append("undo")
@@ -504,6 +537,9 @@ class DictationSession:
                 state = changed
                 actions.append(part.command.action)
                 doubts = self._target_doubts(part.command, state, utterance.words)
+                guessed = _guessed_name(part.command, named, utterance.words)
+                if guessed is not None:
+                    doubts = guessed
             elif part.text.strip():
                 processed = self.pipeline.process(part.text, utterance.words)
                 # "new paragraph" said on its own is a break and nothing else

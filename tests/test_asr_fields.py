@@ -319,3 +319,44 @@ def test_a_doubtful_hyphenated_field_name_is_flagged_on_what_it_took() -> None:
     (issue,) = s.issues
     assert s.draft.text[issue.start : issue.end].startswith("4")
     assert "belongs in 'BI-RADS" in issue.message
+
+
+def test_a_measured_field_s_name_heard_as_other_words_is_restored_and_flagged() -> None:
+    # espeak's en-gb and en+m3 voices: "Endometrial thickness" came out "And a material
+    # thickness", which named no field, so the value went into the prose of the field before
+    pelvis = load_template("us_pelvis_female")
+    s = DictationSession(pelvis)
+    s.apply("Uterus.")
+    said = "And a material thickness eight millimeters. Free fluid trace."
+    s.apply(Utterance.from_transcript(transcript_from_text(said, probabilities={"material": 0.3})))
+    values = _fields(s)
+    assert values["endometrial_thickness"] == 8 and values["free_fluid"] == "trace, physiologic"
+    assert str(values["uterus"]).startswith("Anteverted")  # the normal text, untouched
+    (issue,) = s.issues
+    assert s.draft.text[issue.start : issue.end] == "8 mm"
+    assert "belongs in 'Endometrial thickness'" in issue.message and "30%" in issue.message
+    # the text pipeline writes the name too ("reporting transcribe --template")
+    pipeline = build_pipeline(spec=pelvis)
+    assert pipeline.process(said).text.startswith("Endometrial thickness 8 mm.")
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [
+        # a name with more words after it, however it is spaced
+        ("us_renal", "Postvoid residual volume is 50 mL."),
+        # words like no measured field's name, before a measurement
+        ("us_pelvis_female", "The material measures 8 mm."),
+        ("us_pelvis_female", "Uterus 9 cm."),
+        ("us_abdomen", "There is a 3 cm cyst."),
+    ],
+)
+def test_words_before_a_measurement_that_name_no_measured_field_stay(
+    template: str, said: str
+) -> None:
+    from reporting.asr.fields import measured_names, restore_measured_names
+
+    pipeline = build_pipeline(spec=load_template(template))
+    names = measured_names(load_template(template))
+    assert restore_measured_names(said, names, pipeline.corrector.key) == (said, [])
+

@@ -14,6 +14,7 @@ from reporting.asr.phrases import (
     PROMPT_MAX_WORDS,
     Phrasebook,
     bundled_phrases,
+    field_phrases,
     learn_sentences,
     phrasebook_for,
     read_phrases,
@@ -24,7 +25,7 @@ from reporting.asr.phrases import (
 from reporting.cli import main
 from reporting.errors import ConfigError, LexiconError
 from reporting.resources import lexicons_dir
-from reporting.templating import list_templates
+from reporting.templating import list_templates, load_template
 
 
 def test_every_bundled_template_has_its_own_phrases() -> None:
@@ -98,6 +99,31 @@ def test_the_pipeline_recalls_by_sound_too() -> None:
     assert "Bilateral perihilar opacities." not in Phrasebook(sentences).recall(heard)
     prompt = build_pipeline(phrases=Phrasebook(sentences)).recall_prompt(heard)
     assert prompt is not None and "Bilateral perihilar opacities" in prompt
+
+
+def test_a_templates_fields_are_phrases_as_dictated() -> None:
+    pelvis = field_phrases(load_template("us_pelvis_female")).sentences
+    # a measured field with a number in its range and its unit; each choice; a name alone
+    assert "Uterine length 4 cm." in pelvis
+    assert "Free fluid trace, physiologic." in pelvis and "Free fluid large." in pelvis
+    assert "Right ovary." in pelvis
+    # a listed choice is said by its number, then its words
+    assert "Birads 4, suspicious." in field_phrases(load_template("mammo_birads")).sentences
+    # the number stays in the field's range (a liver is 5 to 35 cm)
+    assert "Liver length 5 cm." in field_phrases(load_template("us_abdomen")).sentences
+    assert field_phrases(load_template("generic")).sentences == ()
+
+
+def test_a_field_name_said_alone_recalls_its_sentence() -> None:
+    # "Uterine length 9.8 cm" first heard as "U-turn lens 9.8 centimeters": no report
+    # sentence holds the field's name, so only the template's field sentence can be recalled
+    spec = load_template("us_pelvis_female")
+    heard = "U-turn lens 9.8 centimeters."
+    assert not any("Uterine length" in s for s in bundled_phrases(spec.id).recall(heard))
+    prompt = build_pipeline(spec=spec).recall_prompt(heard)
+    assert prompt is not None and "Uterine length 4 cm." in prompt
+    # recall off (an empty phrasebook) stays off
+    assert build_pipeline(spec=spec, phrases=Phrasebook()).recall_prompt(heard) is None
 
 
 def test_recall_keeps_to_its_word_budget() -> None:

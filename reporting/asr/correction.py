@@ -54,7 +54,7 @@ class Correction:
     end: int
     heard: str
     written: str
-    kind: str  # "known" | "fuzzy"
+    kind: str  # "known" | "fuzzy" | "field" (a measured field's name heard as other words)
 
 
 @dataclass(frozen=True)

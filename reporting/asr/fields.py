@@ -10,15 +10,24 @@ see, rather than guessed: "two, probably benign" names category 2 and category 3
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reporting.asr.commands import normalise
+from reporting.asr.correction import Correction
 from reporting.asr.formatting import format_text, unit_of, unit_words, words_to_number
 
-__all__ = ["choice_words", "said_value", "starts_with_measurement", "value_of"]
+__all__ = [
+    "choice_words",
+    "measured_names",
+    "restore_measured_names",
+    "said_value",
+    "starts_with_measurement",
+    "value_of",
+]
 
 #: a choice that begins with its number or letter: "2 - benign", "b. scattered areas ..."
-_ENUMERATED = re.compile(r"^\s*(?P<key>\d+|[a-z])\s*[.)\-–:]\s*(?P<rest>\S.*)$", re.IGNORECASE)
+ENUMERATED = re.compile(r"^\s*(?P<key>\d+|[a-z])\s*[.)\-–:]\s*(?P<rest>\S.*)$", re.IGNORECASE)
 #: words said around a category that name no choice ("category four", "BI-RADS two")
 _AROUND = frozenset({"category", "bi", "rads", "birads", "type", "grade", "class", "score"})
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -38,7 +47,7 @@ _FALSE = frozenset({"no", "absent", "false", "unchecked", "none"})
 def choice_words(choice: str) -> str:
     """A choice without the number or letter it is listed by ("3 - probably benign" ->
     "probably benign"): what a radiologist says, and a term to bias the recogniser to."""
-    m = _ENUMERATED.match(choice)
+    m = ENUMERATED.match(choice)
     return m.group("rest") if m else choice
 
 
@@ -54,6 +63,81 @@ def starts_with_measurement(text: str) -> bool:
     before it ("Spleen 11 cm.") gives that field."""
     m = _MEASUREMENT.match(_MEASURED_BY.sub("", format_text(text[:200]), count=1))
     return m is not None and m.group("unit").lower() in unit_of()
+
+
+#: how alike (rapidfuzz ratio, 0-100, of the sound-alike keys) the words that begin a sentence
+#: before a measurement must be to a measured field's name to be taken for it
+NAME_SCORE = 80.0
+#: where a sentence starts: the text's start, or after a full stop and a space
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+)(?=[A-Za-z])")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.-]*")
+#: the most words a measured field's name may be heard as
+_NAME_WORDS = 5
+
+
+def measured_names(spec: Any) -> tuple[str, ...]:
+    """The names (trigger and label) of template ``spec``'s number fields with a unit: what a
+    radiologist says before a measurement to fill one ("Uterine length 9.8 cm")."""
+    names: dict[str, str] = {}
+    for sec in getattr(spec, "sections", ()):
+        for fld in getattr(sec, "fields", ()) or ():
+            if getattr(fld, "type", "") != "number" or not getattr(fld, "unit", None):
+                continue
+            for name in (getattr(fld, "trigger", None), getattr(fld, "label", None)):
+                if name:
+                    names.setdefault(normalise(name), " ".join(str(name).split()))
+    return tuple(names.values())
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def _is_number(token: str) -> bool:
+    bare = token.lower().rstrip(".,")
+    return bare[:1].isdigit() or words_to_number(bare) is not None
+
+
+def restore_measured_names(
+    text: str,
+    names: Sequence[str],
+    key: Callable[[str], str],
+    *,
+    min_score: float = NAME_SCORE,
+) -> tuple[str, list[Correction]]:
+    """``text`` with the words that begin a sentence right before a measurement (in digits
+    or words) written as the measured field's name they sound like ("And a material
+    thickness 8 mm." -> "Endometrial thickness 8 mm."), and those changes (kind
+    ``"field"``, at their place in ``text``).  The words must be within ``min_score`` of
+    one of ``names`` only (``key``: the corrector's sound-alike key); words that begin with
+    a name, however it is spaced ("Postvoid residual volume is 50 mL."), are left alone."""
+    from rapidfuzz import fuzz
+
+    if not names:
+        return text, []
+    keys = [(name, key(name)) for name in names]
+    squashed = [_squash(name) for name in names]
+    changes: list[Correction] = []
+    for m in _SENTENCE_START.finditer(text):
+        tokens = list(_TOKEN.finditer(text, m.end(), m.end() + 200))[: _NAME_WORDS + 1]
+        count = next((i for i, t in enumerate(tokens) if _is_number(t.group(0))), 0)
+        if not count or not starts_with_measurement(text[tokens[count].start() :]):
+            continue
+        start, end = m.end(), tokens[count - 1].end()
+        head = text[start:end].rstrip(".,:;")
+        end = start + len(head)
+        if "." in head or any(_squash(head).startswith(name) for name in squashed):
+            continue  # a name already, perhaps with more words ("... volume is")
+        scores = sorted(((fuzz.ratio(key(head), k), n) for n, k in keys), reverse=True)
+        best, name = scores[0]
+        if best < min_score or (len(scores) > 1 and scores[1][0] >= best):
+            continue
+        written = name[0].upper() + name[1:] if head[:1].isupper() else name
+        changes.append(Correction(start, end, head, written, "field"))
+    out = text
+    for change in reversed(changes):
+        out = out[: change.start] + change.written + out[change.end :]
+    return out, changes
 
 
 def said_value(fspec: Any, text: str) -> Any:
@@ -146,7 +230,7 @@ def _choice(choices: tuple[str, ...], text: str) -> str | None:
     keys: dict[str, int] = {}
     described: list[list[str]] = []
     for i, choice in enumerate(choices):
-        m = _ENUMERATED.match(choice)
+        m = ENUMERATED.match(choice)
         if m:
             keys[m.group("key").lower()] = i
         described.append(normalise(choice_words(choice)).split())

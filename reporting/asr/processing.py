@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from reporting.asr.correction import Correction, Corrector, load_corrector
+from reporting.asr.fields import measured_names, restore_measured_names
 from reporting.asr.formatting import (
     FormatOptions,
     append_text,
@@ -27,7 +28,7 @@ from reporting.asr.formatting import (
     words_to_number,
 )
 from reporting.asr.lists import ListRules, join_negated_lists, load_list_rules
-from reporting.asr.phrases import Phrasebook, bundled_phrases, recall_prompt
+from reporting.asr.phrases import Phrasebook, bundled_phrases, field_phrases, recall_prompt
 from reporting.asr.sides import SIDED, SIDES
 from reporting.asr.types import Transcript, Word
 from reporting.asr.vocabulary import ConfidencePolicy, Vocabulary, load_vocabulary, template_terms
@@ -266,6 +267,9 @@ class TextPipeline:
     heard_score: float = 50.0
     #: negated lists cut at a pause are joined back (None: never)
     list_rules: ListRules | None = field(default_factory=load_list_rules)
+    #: the template's measured fields' names, restored when misheard before a measurement
+    #: (:func:`~reporting.asr.fields.restore_measured_names`)
+    measured_names: tuple[str, ...] = ()
 
     @property
     def prompt(self) -> str:
@@ -308,6 +312,11 @@ class TextPipeline:
     def process(self, text: str, words: Sequence[Word] = ()) -> Processed:
         corrected, corrections = self.corrector.correct(text)
         formatted = format_text(corrected, self.format_options)
+        if self.measured_names:
+            formatted, named = restore_measured_names(
+                formatted, self.measured_names, self.corrector.key
+            )
+            corrections += tuple(named)
         joined: tuple[Flag, ...] = ()
         # a speaker who says "period" and "comma" placed every full stop: none is a pause
         if not has_spoken_punctuation(corrected):
@@ -439,6 +448,9 @@ def build_pipeline(
     template = str(getattr(spec, "id", "") or "")
     bundled = bundled_phrases(template)
     book = bundled if phrases is None else phrases
+    if spec is not None and len(book):
+        # the template's field names, as dictated, are recalled before any report sentence
+        book = field_phrases(spec) + book
     # the phrasebooks' medical words are vocabulary too, recalled or not: those of this
     # template's (and the site's) are restored when mis-heard, every bundled one is kept
     corrector = corrector.with_words(bundled.words() | book.words())
@@ -451,4 +463,5 @@ def build_pipeline(
         extra,
         template,
         book,
+        measured_names=measured_names(spec) if spec is not None else (),
     )
