@@ -360,3 +360,58 @@ def test_words_before_a_measurement_that_name_no_measured_field_stay(
     names = measured_names(load_template(template))
     assert restore_measured_names(said, names, pipeline.corrector.key) == (said, [])
 
+
+@pytest.mark.parametrize(
+    ("template", "said", "values"),
+    [
+        # the recogniser writes the pauses between fields said one after another as commas,
+        # or as nothing after the section's name
+        (
+            "us_pelvis_female",
+            "Findings, uterine length 9.8 cm, endometrial thickness 8 mm, free fluid trace.",
+            {"uterus_length": 9.8, "endometrial_thickness": 8, "free_fluid": "trace, physiologic"},
+        ),
+        (
+            "us_pelvis_female",
+            "Findings uterine length 9.8 cm. Endometrial thickness 8 mm.",
+            {"uterus_length": 9.8, "endometrial_thickness": 8},
+        ),
+        (
+            "mammo_birads",
+            "Findings. Breast composition c, mass. Irregular mass in the left breast.",
+            {
+                "breast_composition": "c. heterogeneously dense, which may obscure small masses",
+                "masses": "Irregular mass in the left breast.",
+            },
+        ),
+        (
+            "ct_head",
+            "Hemorrhage. Acute right subdural hematoma, midline shift 6 mm.",
+            {"hemorrhage": "Acute right subdural hematoma.", "midline_shift": 6},
+        ),
+        (
+            "xr_extremity",
+            "Findings fracture. Distal radius fracture.",
+            {"fracture": "Distal radius fracture."},
+        ),
+    ],
+)
+def test_fields_said_one_after_another_with_commas_fill_each(
+    template: str, said: str, values: dict[str, object]
+) -> None:
+    s = DictationSession(load_template(template))
+    s.apply(said)
+    got = _fields(s)
+    assert {k: got[k] for k in values} == values
+
+
+def test_a_comma_before_a_field_s_name_in_a_sentence_stays() -> None:
+    # a text field's name after a comma, in prose: no header, no cut
+    s = DictationSession(load_template("ct_chest"))
+    s.apply("The heart, mediastinum and hila are normal.")
+    assert "The heart, mediastinum and hila are normal." in s.draft.text
+    # a measured field's name in prose with no value after it stays too
+    h = DictationSession(load_template("ct_head"))
+    h.apply("Subdural hematoma, midline shift is absent.")
+    assert "Subdural hematoma, midline shift is absent." in h.draft.text
+    assert _fields(h)["midline_shift"] in (None, 0)  # it took nothing

@@ -426,6 +426,13 @@ class Grammar:
             mark = sentence[end:].lstrip(" ")[:1]
             if mark == ":" or (mark == "," and commas):
                 return Command("go_to", target, name), end
+            if (
+                name in self.section_words
+                and mark.isalnum()
+                and self.field_begins(sentence[end:], targets, value_targets)
+            ):
+                # "Findings uterine length 9.8 cm.": the pause after the section, unwritten
+                return Command("go_to", target, name), end
             if target in value_targets and mark.isalnum() and value_targets[target](sentence[end:]):
                 return Command("go_to", target, name), end
             if mark.isalnum() and target in value_targets and _there_is(sentence[end:]):
@@ -451,6 +458,28 @@ class Grammar:
                 return target, k
         return None
 
+    def field_begins(
+        self,
+        text: str,
+        targets: frozenset[str],
+        value_targets: Mapping[str, Callable[[str], bool]],
+    ) -> bool:
+        """Whether the clause that begins ``text`` (up to a comma or the sentence's end) is a
+        field's name and a value it takes ("uterine length 9.8 cm", "free fluid trace"), or
+        a field's name alone that ends the sentence ("mass."): a field said after a pause."""
+        stop = _CLAUSE_END.search(text)
+        clause = text[: stop.start()] if stop else text
+        words = normalise(clause).split()
+        if not words or not targets:
+            return False
+        if words[0] not in self.section_words and _named_target(" ".join(words), targets):
+            return stop is None or text[stop.start()] in ".!?"
+        known = self._known_start(words, targets)
+        if known is None or known[0] not in value_targets:
+            return False
+        named_end = _tokens(clause)[known[1] - 1][2]
+        return value_targets[known[0]](clause[named_end:])
+
 
 def _there_is(text: str) -> bool:
     """Whether ``text`` begins "there is" or "there are"."""
@@ -466,6 +495,32 @@ def _closed(targets: frozenset[str]) -> dict[str, str]:
 def _named_target(said: str, targets: frozenset[str]) -> str | None:
     """The target that ``said`` (normalised) names, however it is spaced, or None."""
     return _closed(targets).get(said.replace(" ", "")) if targets else None
+
+
+#: where a clause ends: a comma, a semicolon or colon, or a mark that ends a sentence (not the
+#: point of a decimal number)
+_CLAUSE_END = re.compile(r"[,;:!?]|\.(?!\d)")
+
+
+def _fields_listed(
+    grammar: Grammar,
+    text: str,
+    targets: frozenset[str],
+    value_targets: Mapping[str, Callable[[str], bool]],
+) -> str:
+    """``text`` with each comma that the recogniser wrote for the pause before a field said
+    after another one made a full stop, so that the field's name begins a sentence: a comma
+    before a field's name and a value it takes ("Findings, uterine length 9.8 cm,
+    endometrial thickness 8 mm, free fluid trace.") or before a field's name that ends the
+    sentence ("Breast composition c, mass. An irregular mass ...").  ("The heart,
+    mediastinum and hila are normal." keeps its comma.)  As long as ``text``."""
+    if not targets:
+        return text
+    out = list(text)
+    for m in re.finditer(r",(?=\s)", text):
+        if grammar.field_begins(text[m.end() :], targets, value_targets):
+            out[m.start()] = "."
+    return "".join(out)
 
 
 def _comma_before(sentence: str, offset: int) -> bool:
@@ -516,6 +571,7 @@ def split_commands(
     parts: list[Part] = []
     text_start: int | None = None
     text_end = 0
+    text = _fields_listed(grammar, text, targets, value_targets or {})
 
     def flush(*, ended: bool = False) -> None:
         """The text so far as one part; ``ended``: a trailing command cut its sentence off."""
