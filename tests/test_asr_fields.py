@@ -246,6 +246,10 @@ def test_a_text_field_s_name_and_a_comma_before_a_description_is_its_header() ->
     a.apply("Adrenal glands there is a 2 cm left adrenal nodule.")
     assert _fields(a)["adrenals"] == "There is a 2 cm left adrenal nodule."
     assert _fields(a)["liver"] is not None  # the other fields keep their normal text
+    # a description that begins with how old a finding is (espeak en+m3, CT head)
+    h = DictationSession(load_template("ct_head"))
+    h.apply("Findings, hemorrhage, acute right subdural hematoma.")
+    assert _fields(h)["hemorrhage"] == "Acute right subdural hematoma."
 
 
 def test_a_value_said_again_replaces_it_and_a_sentence_is_never_cut_to_a_number() -> None:
