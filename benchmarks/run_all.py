@@ -24,6 +24,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("dictation_eval", []),
     ("prompt_skip_eval", []),
     ("command_eval", []),
+    ("field_eval", []),
     ("short_eval", []),
     ("long_eval", []),
     ("voice_difficulty", []),
