@@ -281,13 +281,16 @@ class DictationController:
 
     @staticmethod
     def _reviser(transcriber: Any, pipeline: Any) -> Any:
-        """What revises each final: a second decode recalling the template's phrasebook and
-        the site phrases (unless recall is off in config.toml or nothing is there), then
-        listening once more for a voice command in its short sentences (None when neither
-        is on)."""
+        """What revises each final: a second decode recalling the template's fields and
+        phrasebook (``pipeline.phrases``) and the site phrases (unless recall is off in
+        config.toml or nothing is there), then listening once more for a voice command in its
+        short sentences (None when neither is on)."""
         import dataclasses
 
         book = optional("reporting.asr.phrases", "phrasebook_for")(pipeline.template)
+        if len(book):
+            # the pipeline's own phrases first: they begin with the template's field sentences
+            book = pipeline.phrases + book
         hearing = optional("reporting.asr.command_tail", "dictation_transcriber")
         reviser = hearing(transcriber, dataclasses.replace(pipeline, phrases=book))
         return None if reviser is transcriber else reviser
