@@ -419,3 +419,7 @@ def test_a_comma_before_a_field_s_name_in_a_sentence_stays() -> None:
     h.apply("Subdural hematoma, midline shift is absent.")
     assert "Subdural hematoma, midline shift is absent." in h.draft.text
     assert _fields(h)["midline_shift"] in (None, 0)  # it took nothing
+    # a measured field and its value inside a sentence that goes on after it
+    p = DictationSession(load_template("us_pelvis_female"))
+    p.apply("Enlarged, uterine length 9.8 cm, with a fibroid.")
+    assert "Enlarged, uterine length 9.8 cm, with a fibroid." in p.draft.text

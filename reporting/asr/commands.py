@@ -458,27 +458,39 @@ class Grammar:
                 return target, k
         return None
 
+    def field_clause(
+        self,
+        text: str,
+        targets: frozenset[str],
+        value_targets: Mapping[str, Callable[[str], bool]],
+    ) -> int | None:
+        """Where the clause that begins ``text`` ends (at a comma or a sentence's end) when it
+        is a field's name and a value it takes ("uterine length 9.8 cm", "free fluid trace"),
+        or a field's name alone that ends the sentence ("mass."): a field said after a pause.
+        None when it is not."""
+        stop = _CLAUSE_END.search(text)
+        end = stop.start() if stop else len(text)
+        words = normalise(text[:end]).split()
+        if not words or not targets:
+            return None
+        if words[0] not in self.section_words and _named_target(" ".join(words), targets):
+            return end if end == len(text) or text[end] in ".!?" else None
+        known = self._known_start(words, targets)
+        if known is None or known[0] not in value_targets:
+            return None
+        named_end = _tokens(text[:end])[known[1] - 1][2]
+        return end if value_targets[known[0]](text[named_end:end]) else None
+
     def field_begins(
         self,
         text: str,
         targets: frozenset[str],
         value_targets: Mapping[str, Callable[[str], bool]],
     ) -> bool:
-        """Whether the clause that begins ``text`` (up to a comma or the sentence's end) is a
-        field's name and a value it takes ("uterine length 9.8 cm", "free fluid trace"), or
-        a field's name alone that ends the sentence ("mass."): a field said after a pause."""
-        stop = _CLAUSE_END.search(text)
-        clause = text[: stop.start()] if stop else text
-        words = normalise(clause).split()
-        if not words or not targets:
-            return False
-        if words[0] not in self.section_words and _named_target(" ".join(words), targets):
-            return stop is None or text[stop.start()] in ".!?"
-        known = self._known_start(words, targets)
-        if known is None or known[0] not in value_targets:
-            return False
-        named_end = _tokens(clause)[known[1] - 1][2]
-        return value_targets[known[0]](clause[named_end:])
+        """Whether ``text`` begins with a field said after a pause (:meth:`field_clause`) that
+        ends the sentence."""
+        end = self.field_clause(text, targets, value_targets)
+        return end is not None and (end == len(text) or text[end] in ".!?")
 
 
 def _there_is(text: str) -> bool:
@@ -512,14 +524,22 @@ def _fields_listed(
     after another one made a full stop, so that the field's name begins a sentence: a comma
     before a field's name and a value it takes ("Findings, uterine length 9.8 cm,
     endometrial thickness 8 mm, free fluid trace.") or before a field's name that ends the
-    sentence ("Breast composition c, mass. An irregular mass ...").  ("The heart,
-    mediastinum and hila are normal." keeps its comma.)  As long as ``text``."""
+    sentence ("Breast composition c, mass. An irregular mass ...").  The field must end its
+    sentence, or be followed by another such field: "Enlarged, uterine length 9.8 cm, with
+    a fibroid." and "The heart, mediastinum and hila are normal." keep their commas.  As
+    long as ``text``."""
     if not targets:
         return text
     out = list(text)
-    for m in re.finditer(r",(?=\s)", text):
-        if grammar.field_begins(text[m.end() :], targets, value_targets):
+    cut: set[int] = set()
+    for m in reversed(list(re.finditer(r",(?=\s)", text))):
+        end = grammar.field_clause(text[m.end() :], targets, value_targets)
+        if end is None:
+            continue
+        at = m.end() + end
+        if at == len(text) or text[at] in ".!?" or at in cut:
             out[m.start()] = "."
+            cut.add(m.start())
     return "".join(out)
 
 
