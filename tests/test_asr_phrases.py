@@ -103,14 +103,15 @@ def test_the_pipeline_recalls_by_sound_too() -> None:
 
 def test_a_templates_fields_are_phrases_as_dictated() -> None:
     pelvis = field_phrases(load_template("us_pelvis_female")).sentences
-    # a measured field with a number in its range and its unit; each choice; a name alone
-    assert "Uterine length 4 cm." in pelvis
+    # a measured field with its unit and no number (the speech model would copy it); each
+    # choice; a name alone
+    assert "Uterine length measured in cm." in pelvis
+    assert not any(c.isdigit() for s in pelvis for c in s if "measured" in s)
     assert "Free fluid trace, physiologic." in pelvis and "Free fluid large." in pelvis
     assert "Right ovary." in pelvis
     # a listed choice is said by its number, then its words
     assert "Birads 4, suspicious." in field_phrases(load_template("mammo_birads")).sentences
-    # the number stays in the field's range (a liver is 5 to 35 cm)
-    assert "Liver length 5 cm." in field_phrases(load_template("us_abdomen")).sentences
+    assert "Post void measured in mL." in field_phrases(load_template("us_renal")).sentences
     assert field_phrases(load_template("generic")).sentences == ()
 
 
@@ -121,7 +122,7 @@ def test_a_field_name_said_alone_recalls_its_sentence() -> None:
     heard = "U-turn lens 9.8 centimeters."
     assert not any("Uterine length" in s for s in bundled_phrases(spec.id).recall(heard))
     prompt = build_pipeline(spec=spec).recall_prompt(heard)
-    assert prompt is not None and "Uterine length 4 cm." in prompt
+    assert prompt is not None and "Uterine length measured in cm." in prompt
     # recall off (an empty phrasebook) stays off
     assert build_pipeline(spec=spec, phrases=Phrasebook()).recall_prompt(heard) is None
 

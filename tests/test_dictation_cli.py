@@ -242,7 +242,7 @@ def test_field_values_said_after_the_field_name_fill_the_fields(tmp_path: Path) 
 @pytest.mark.slow
 def test_a_field_name_no_report_sentence_holds_is_heard(tmp_path: Path) -> None:
     # "uterine length" is in no phrasebook sentence: with nothing to recall for it, the second
-    # decode wrote "Uterine length is 1.8 cm." and the field stayed empty
+    # decode wrote "Eugaring length 9.8 cm." and the field stayed empty
     findings = _dictated_findings(tmp_path, "pelvis_fields", "us_pelvis_female")
     values = {f.id: f.value for f in findings.fields}
     assert values["uterus_length"] == 9.8 and values["endometrial_thickness"] == 8

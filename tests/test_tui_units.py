@@ -307,7 +307,7 @@ def test_live_dictation_revises_with_the_templates_phrases_and_the_site_phrases(
     pelvis = build_pipeline(spec=load_template("us_pelvis_female"))
     recalling = DictationController._reviser(engine, pelvis).transcriber
     prompt = recalling.recall("U-turn lens 9.8 centimeters.", pelvis.prompt)
-    assert prompt is not None and "Uterine length 4 cm." in prompt
+    assert prompt is not None and "Uterine length measured in cm." in prompt
     config = isolated_home / "config" / "reporting" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text("[asr]\nrecall = false\n")

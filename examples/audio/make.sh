@@ -62,11 +62,11 @@ say renal_lengths en-us 160 "Right kidney length eleven point two centimeters." 
 # written as the list item "1."
 say numbered_impression en-gb 150 "Go to impression." \
   "Number one, small left pleural effusion. Number two, no pneumothorax."
-# a field's name that is in no report sentence ("uterine length"): with nothing to recall
-# for it the second decode wrote "Uterine length is 1.8 cm."; the template's field sentences
-# are recalled too
-say pelvis_fields en-us 160 "Findings." "Uterine length nine point eight centimeters." \
-  "Endometrial thickness eight millimeters." "Free fluid trace."
+# a field's name that is in no report sentence ("uterine length"): with nothing to recall for
+# it the second decode wrote "Eugaring length 9.8 cm." and no field took the value; the
+# template's field sentences are recalled too
+say pelvis_fields en-us 160 \
+  "Findings. Uterine length nine point eight centimeters. Endometrial thickness eight millimeters. Free fluid trace."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05

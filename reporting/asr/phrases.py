@@ -232,20 +232,15 @@ def bundled_phrases(template: str = "") -> Phrasebook:
     return book
 
 
-#: the number in a measured field's sentence ("Uterine length 4 cm."), moved into the field's
-#: range when it lies outside
-_FIELD_NUMBER = 4
-
-
 def field_phrases(spec: Any) -> Phrasebook:
     """Sentences of template ``spec``'s fields as a radiologist dictates them, by the name that
-    moves dictation to each: "Uterine length 4 cm." for a measured field, one sentence per
-    choice for a choice field ("Free fluid trace, physiologic.", "Birads 4, suspicious."),
-    and the name alone for the rest ("Right ovary.").  No phrasebook sentence may hold a
-    field's name ("uterine length" is in no report written out), so without these the second
-    decode has nothing to recall for it: "Uterine length 9.8 cm" came out as "U-RADS 9.8 cm"
-    after a recalled "O-RADS 4".  The number is only there to show the pattern; the speech
-    model writes the number it hears."""
+    moves dictation to each: "Uterine length measured in cm." for a measured field, one
+    sentence per choice for a choice field ("Free fluid trace, physiologic.", "Birads 4,
+    suspicious."), and the name alone for the rest ("Right ovary.").  No phrasebook sentence
+    may hold a field's name ("uterine length" is in no report written out), so without these
+    the second decode has nothing to recall for it: "Uterine length 9.8 cm" came out as
+    "U-RADS 9.8 cm" after a recalled "O-RADS 4".  A measured field's sentence holds no
+    number: the speech model copies one ("Post void 4 mL." made a said "forty" 4 mL)."""
     from reporting.asr.fields import ENUMERATED
 
     sentences: list[str] = []
@@ -257,13 +252,7 @@ def field_phrases(spec: Any) -> Phrasebook:
             name = name[0].upper() + name[1:]
             kind, unit = getattr(fld, "type", ""), getattr(fld, "unit", None)
             if kind == "number" and unit:
-                low, high = getattr(fld, "minimum", None), getattr(fld, "maximum", None)
-                number = _FIELD_NUMBER
-                if low is not None and number < low:
-                    number = low
-                if high is not None and number > high:
-                    number = high
-                sentences.append(f"{name} {number:g} {unit}.")
+                sentences.append(f"{name} measured in {unit}.")
             elif kind == "choice" and getattr(fld, "choices", ()):
                 for choice in fld.choices:
                     m = ENUMERATED.match(str(choice))
