@@ -166,6 +166,9 @@ def corrector():
         # a number that labels a grade, category, level ... is written in digits
         ("grade two to three chondromalacia", "Grade 2 to 3 chondromalacia"),
         ("BI-RADS four, suspicious", "BI-RADS 4, suspicious"),
+        # a scoring system's name written closed up, as a template's field trigger has it
+        ("Birads 4, suspicious.", "BI-RADS 4, suspicious."),
+        ("lirads three", "LI-RADS 3"),
         ("series three image forty five", "Series 3 image 45"),
         ("five views of the wrist", "Five views of the wrist"),
         # "colon" the organ is not the mark: said as a mark, it follows a header's words

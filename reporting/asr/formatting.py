@@ -146,22 +146,24 @@ def _patterns() -> _Patterns:
         proper=re.compile(
             r"\b(?:"
             + "|".join(
-                r"[\s-]+".join(re.escape(p) for p in re.split(r"[\s-]+", noun))
+                r"[\s-]*".join(re.escape(p) for p in re.split(r"[\s-]+", noun))
                 for noun in rules.proper_nouns
             )
             + r")\b",
             re.IGNORECASE,
         ),
-        proper_of={_parts(noun): noun for noun in rules.proper_nouns},
+        proper_of={_closed(noun): noun for noun in rules.proper_nouns},
     )
 
 
-def _parts(text: str) -> str:
-    return " ".join(re.split(r"[\s-]+", text.lower()))
+def _closed(text: str) -> str:
+    """``text`` lower case without its spaces and hyphens: a proper noun however it is
+    spaced ("bi rads", "BIRADS", "Birads" are "BI-RADS")."""
+    return re.sub(r"[\s-]+", "", text.lower())
 
 
 def _proper(m: re.Match[str]) -> str:
-    return _patterns().proper_of.get(_parts(m.group(0)), m.group(0))
+    return _patterns().proper_of.get(_closed(m.group(0)), m.group(0))
 
 
 @cache
