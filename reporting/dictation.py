@@ -165,6 +165,13 @@ def _no_doubts(said: str) -> list[Flag]:
     return []
 
 
+#: words that may stand between a number field's name and its measurement in dictated text
+#: ("midline shift of 6 mm", "right kidney length measures 11 cm")
+_MEASURE_WORDS = ("is", "of", "measures", "measuring", "measured", "about", "approximately")
+#: the flag on a number field's value taken from text dictated elsewhere ("... midline shift
+#: 6 mm." in the hemorrhage field): below the doubtful-word threshold, so it is confirmed
+TAKEN_FROM_TEXT_PROBABILITY = 0.4
+
 #: the probability a measured field's name restored from other words keeps at most: what is
 #: said after it is flagged for the radiologist to confirm it belongs in that field
 RESTORED_NAME_PROBABILITY = 0.5
@@ -220,6 +227,7 @@ class DictationSession:
         self._stops = self._build_stops()
         self._targets = self._build_targets()
         self._measured = self._build_measured()
+        self._named_measures = self._build_named_measures()
         #: the targets of fields, each with a test of whether text gives it a value: said
         #: before one, such a target is a header ("Right kidney length 11.2 cm.", "Spleen 11
         #: cm."); before a comma too when the field takes a number, a choice or yes/no
@@ -296,6 +304,27 @@ class DictationSession:
                 if any(o.startswith(f"{n} ") for n in names for o in longer):
                     out[i] = j
                     break
+        return out
+
+    def _build_named_measures(self) -> list[tuple[re.Pattern[str], str, Any]]:
+        """For each number field with a unit: a pattern of its name (trigger or label) and a
+        measurement right after it ("midline shift 6 mm", "midline shift of 6 mm"), with the
+        field's section and spec."""
+        out: list[tuple[re.Pattern[str], str, Any]] = []
+        for sec in self.spec.sections:
+            for fspec in sec.fields:
+                if fspec.type != "number" or not fspec.unit:
+                    continue
+                names = {n for n in (fspec.trigger, fspec.label) if n}
+                body = "|".join(
+                    r"[\s-]*".join(re.escape(p) for p in re.split(r"[\s-]+", n)) for n in names
+                )
+                pattern = re.compile(
+                    rf"\b(?:{body})\s+(?:(?:{'|'.join(_MEASURE_WORDS)})\s+)*"
+                    r"(?P<value>\d+(?:\.\d+)?\s?[A-Za-z]+)\b",
+                    re.IGNORECASE,
+                )
+                out.append((pattern, sec.name, fspec))
         return out
 
     def _build_targets(self) -> dict[str, int]:
@@ -452,6 +481,13 @@ class DictationSession:
                 message = (
                     f"please confirm that '{word}' belongs in '{name}': the recogniser was only "
                     f"{prob:.0%} sure of the field's name"
+                )
+            elif reason == "from_text":
+                fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
+                name = fspec.label if fspec is not None else sec.title
+                message = (
+                    f"please confirm '{word}' in '{name}': it was taken from the text dictated "
+                    "with the field's name, not said into the field"
                 )
             elif reason == "joined_list":
                 message = (
@@ -718,12 +754,38 @@ class DictationSession:
             if value != new_text:  # the field took a number, a choice or yes/no
                 flags = self._value_flags(fspec, value, flags)
         touched.add(stop.key)
+        mirrored = self._measures_named(text, stop)
+        for fid, value, _ in mirrored:
+            fields[fid] = value
+            touched.add(f"field:{fid}")
         kept = [f for f in state.flags if f[0] != stop.key or (f[2] <= len(new_text) and previous)]
+        kept = [f for f in kept if f[0] not in {f"field:{fid}" for fid, _, _ in mirrored}]
+        kept += [
+            (f"field:{fid}", 0, len(shown), shown, TAKEN_FROM_TEXT_PROBABILITY, "from_text")
+            for fid, _, shown in mirrored
+        ]
         kept += [
             (stop.key, offset + f.start, offset + f.end, f.word, f.probability, f.reason)
             for f in flags
         ]
         return _State(texts, fields, frozenset(touched), state.position, tuple(kept)), flags
+
+    def _measures_named(self, text: str, stop: Stop) -> list[tuple[str, FieldScalar, str]]:
+        """The number fields that ``text``, dictated at ``stop``, gives a value by their name
+        and a measurement ("Acute right subdural hematoma midline shift 6 mm." said in the
+        hemorrhage field): (field id, value, the value as the report shows it).  The text
+        stays where it was said; without this the midline shift field kept the template's
+        0 beside a text that says 6 mm."""
+        found: list[tuple[str, FieldScalar, str]] = []
+        for pattern, _, fspec in self._named_measures:
+            if fspec.id == stop.field:
+                continue
+            for m in pattern.finditer(text):
+                value = value_of(fspec, m.group("value"))
+                if value is not None:
+                    found = [f for f in found if f[0] != fspec.id]
+                    found.append((fspec.id, value, fspec.value(value).display()))
+        return found
 
     @staticmethod
     def _value_flags(fspec: Any, value: FieldScalar, flags: Sequence[Flag]) -> list[Flag]:

@@ -423,3 +423,23 @@ def test_a_comma_before_a_field_s_name_in_a_sentence_stays() -> None:
     p = DictationSession(load_template("us_pelvis_female"))
     p.apply("Enlarged, uterine length 9.8 cm, with a fibroid.")
     assert "Enlarged, uterine length 9.8 cm, with a fibroid." in p.draft.text
+
+
+def test_a_measured_field_named_with_its_value_in_other_text_takes_the_value() -> None:
+    # "... hematoma midline shift 6 mm." said in the hemorrhage field (no pause before the
+    # name): the text stays as said, and the midline shift no longer keeps the template's 0
+    s = DictationSession(load_template("ct_head"))
+    s.apply("Findings. Hemorrhage. Acute right subdural hematoma midline shift 6 mm.")
+    values = _fields(s)
+    assert values["hemorrhage"] == "Acute right subdural hematoma midline shift 6 mm."
+    assert values["midline_shift"] == 6
+    (issue,) = s.issues
+    assert s.draft.text[issue.start : issue.end] == "6 mm"
+    assert "taken from the text dictated with the field's name" in issue.message
+    # "of" between them too; and a name with no measurement gives nothing
+    p = DictationSession(load_template("ct_head"))
+    p.apply("Acute right subdural hematoma with midline shift of 4 mm.")
+    assert _fields(p)["midline_shift"] == 4
+    n = DictationSession(load_template("ct_head"))
+    n.apply("No midline shift.")
+    assert _fields(n)["midline_shift"] in (None, 0)
