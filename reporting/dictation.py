@@ -41,6 +41,8 @@ from reporting.asr.commands import (
 )
 from reporting.asr.correction import Correction
 from reporting.asr.fields import (
+    MEASURE_WORDS,
+    measured_fields,
     restore_measured_names,
     said_value,
     starts_with_measurement,
@@ -52,6 +54,7 @@ from reporting.asr.formatting import (
     ends_sentence,
     has_spoken_punctuation,
     leading_mark,
+    spaced,
 )
 from reporting.asr.processing import Flag, TextPipeline, build_pipeline
 from reporting.asr.sides import SIDE_WORDS
@@ -165,9 +168,6 @@ def _no_doubts(said: str) -> list[Flag]:
     return []
 
 
-#: words that may stand between a number field's name and its measurement in dictated text
-#: ("midline shift of 6 mm", "right kidney length measures 11 cm")
-_MEASURE_WORDS = ("is", "of", "measures", "measuring", "measured", "about", "approximately")
 #: the flag on a number field's value taken from text dictated elsewhere ("... midline shift
 #: 6 mm." in the hemorrhage field): below the doubtful-word threshold, so it is confirmed
 TAKEN_FROM_TEXT_PROBABILITY = 0.4
@@ -306,25 +306,19 @@ class DictationSession:
                     break
         return out
 
-    def _build_named_measures(self) -> list[tuple[re.Pattern[str], str, Any]]:
+    def _build_named_measures(self) -> list[tuple[re.Pattern[str], Any]]:
         """For each number field with a unit: a pattern of its name (trigger or label) and a
         measurement right after it ("midline shift 6 mm", "midline shift of 6 mm"), with the
-        field's section and spec."""
-        out: list[tuple[re.Pattern[str], str, Any]] = []
-        for sec in self.spec.sections:
-            for fspec in sec.fields:
-                if fspec.type != "number" or not fspec.unit:
-                    continue
-                names = {n for n in (fspec.trigger, fspec.label) if n}
-                body = "|".join(
-                    r"[\s-]*".join(re.escape(p) for p in re.split(r"[\s-]+", n)) for n in names
-                )
-                pattern = re.compile(
-                    rf"\b(?:{body})\s+(?:(?:{'|'.join(_MEASURE_WORDS)})\s+)*"
-                    r"(?P<value>\d+(?:\.\d+)?\s?[A-Za-z]+)\b",
-                    re.IGNORECASE,
-                )
-                out.append((pattern, sec.name, fspec))
+        field's spec."""
+        out: list[tuple[re.Pattern[str], Any]] = []
+        for fspec, names in measured_fields(self.spec):
+            body = "|".join(spaced(n) for n in names)
+            pattern = re.compile(
+                rf"\b(?:{body})\s+(?:(?:{'|'.join(MEASURE_WORDS)})\s+)*"
+                r"(?P<value>\d+(?:\.\d+)?\s?[A-Za-z]+)\b",
+                re.IGNORECASE,
+            )
+            out.append((pattern, fspec))
         return out
 
     def _build_targets(self) -> dict[str, int]:
@@ -777,7 +771,7 @@ class DictationSession:
         stays where it was said; without this the midline shift field kept the template's
         0 beside a text that says 6 mm."""
         found: list[tuple[str, FieldScalar, str]] = []
-        for pattern, _, fspec in self._named_measures:
+        for pattern, fspec in self._named_measures:
             if fspec.id == stop.field:
                 continue
             for m in pattern.finditer(text):

@@ -19,6 +19,7 @@ from reporting.asr.formatting import format_text, unit_of, unit_words, words_to_
 
 __all__ = [
     "choice_words",
+    "measured_fields",
     "measured_names",
     "restore_measured_names",
     "said_value",
@@ -32,9 +33,10 @@ ENUMERATED = re.compile(r"^\s*(?P<key>\d+|[a-z])\s*[.)\-–:]\s*(?P<rest>\S.*)$"
 _AROUND = frozenset({"category", "bi", "rads", "birads", "type", "grade", "class", "score"})
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 #: words that may go with a number said into a number field ("measures approximately 11 cm")
-_WITH_NUMBER = frozenset(
-    {"measures", "measuring", "measured", "approximately", "about", "is", "of", "the", "at"}
-)
+#: words that may stand between a measured field's name and its measurement ("midline shift
+#: of 6 mm", "right kidney length measures 11 cm")
+MEASURE_WORDS = ("is", "of", "measures", "measuring", "measured", "about", "approximately")
+_WITH_NUMBER = frozenset({*MEASURE_WORDS, "the", "at"})
 #: the most words a number said in words takes ("two hundred and fifty five point two five")
 _LONGEST_NUMBER = 10
 #: a letter as the recogniser writes it when said alone ("b" -> "Bee.", "c" -> "See.")
@@ -75,17 +77,26 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.-]*")
 _NAME_WORDS = 5
 
 
-def measured_names(spec: Any) -> tuple[str, ...]:
-    """The names (trigger and label) of template ``spec``'s number fields with a unit: what a
-    radiologist says before a measurement to fill one ("Uterine length 9.8 cm")."""
-    names: dict[str, str] = {}
+def measured_fields(spec: Any) -> list[tuple[Any, tuple[str, ...]]]:
+    """Template ``spec``'s number fields with a unit, each with its names (trigger, label):
+    what a radiologist says before a measurement to fill one ("Uterine length 9.8 cm")."""
+    out: list[tuple[Any, tuple[str, ...]]] = []
     for sec in getattr(spec, "sections", ()):
         for fld in getattr(sec, "fields", ()) or ():
             if getattr(fld, "type", "") != "number" or not getattr(fld, "unit", None):
                 continue
-            for name in (getattr(fld, "trigger", None), getattr(fld, "label", None)):
-                if name:
-                    names.setdefault(normalise(name), " ".join(str(name).split()))
+            said = (getattr(fld, "trigger", None), getattr(fld, "label", None))
+            out.append((fld, tuple(" ".join(str(n).split()) for n in said if n)))
+    return out
+
+
+def measured_names(spec: Any) -> tuple[str, ...]:
+    """The names of template ``spec``'s measured fields (:func:`measured_fields`), each
+    once however it is cased or spaced."""
+    names: dict[str, str] = {}
+    for _, said in measured_fields(spec):
+        for name in said:
+            names.setdefault(normalise(name), name)
     return tuple(names.values())
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "is_spoken_punctuation",
     "leading_mark",
     "mark_words",
+    "spaced",
     "unit_of",
     "unit_words",
     "words_to_number",
@@ -144,16 +145,17 @@ def _patterns() -> _Patterns:
             re.IGNORECASE,
         ),
         proper=re.compile(
-            r"\b(?:"
-            + "|".join(
-                r"[\s-]*".join(re.escape(p) for p in re.split(r"[\s-]+", noun))
-                for noun in rules.proper_nouns
-            )
-            + r")\b",
+            r"\b(?:" + "|".join(spaced(noun) for noun in rules.proper_nouns) + r")\b",
             re.IGNORECASE,
         ),
         proper_of={_closed(noun): noun for noun in rules.proper_nouns},
     )
+
+
+def spaced(name: str) -> str:
+    """A regular expression for ``name`` written with a space, a hyphen or nothing between
+    its parts ("Swan Ganz", "Swan-Ganz", "SwanGanz"; "midline shift", "midlineshift")."""
+    return r"[\s-]*".join(re.escape(p) for p in re.split(r"[\s-]+", name.strip()))
 
 
 def _closed(text: str) -> str:
