@@ -54,7 +54,9 @@ class Correction:
     end: int
     heard: str
     written: str
-    kind: str  # "known" | "fuzzy" | "field" (a measured field's name heard as other words)
+    #: "known" | "fuzzy" | "field" (a measured field's name heard as other words) |
+    #: "agreement" (a plural subject heard singular)
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,13 @@ class _Rules:
     #: a heard non-word whose key is at least this long becomes the one term whose key is a
     #: single letter away, when the fuzzy score falls short ("nodulo" -> "nodule")
     near_min_length: int = 1000
+    #: a heard non-word that nothing above places becomes the word of the context (the
+    #: active template's words) its key is at least this similar to ("bibisular" ->
+    #: "bibasilar")...
+    context_min_score: float = 101.0
+    #: ... when that word is this much nearer than any other term ("cardiomidily" is 75
+    #: from "cardiomegaly" and 69 from "cardiomediastinal": kept as heard with a margin of 8)
+    context_margin: float = 0.0
 
 
 @dataclass
@@ -86,6 +95,9 @@ class Corrector:
     rules: _Rules
     terms: tuple[str, ...]
     ordinary: frozenset[str] = frozenset()
+    #: the words of the dictation's context (the template's terms and its phrasebook's
+    #: words), lower case: a made-up word may become one of them on a looser score
+    context: frozenset[str] = frozenset()
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _known: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
@@ -111,10 +123,19 @@ class Corrector:
             body = "|".join(r"\s+".join(re.escape(w) for w in h.split()) for h in alts)
             self._known = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
         self._map = {" ".join(h.lower().split()): w for h, w in self.rules.replacements}
+        self._context_choices = [k for k in self._choices if self._keys[k].lower() in self.context]
 
     def with_terms(self, extra: Iterable[str]) -> Corrector:
         merged = tuple(dict.fromkeys([*self.terms, *extra]))
-        return Corrector(self.rules, merged, self.ordinary)
+        return Corrector(self.rules, merged, self.ordinary, self.context)
+
+    def with_context(self, words: Iterable[str]) -> Corrector:
+        """A corrector that also restores a made-up word to the one of ``words`` (terms
+        already known to it: the active template's) it is clearly nearest, on the looser
+        ``context_min_score``."""
+        return Corrector(
+            self.rules, self.terms, self.ordinary, self.context | {w.lower() for w in words}
+        )
 
     def with_words(self, words: Iterable[str], *, restore: bool = True) -> Corrector:
         """A corrector that keeps ``words`` (a phrasebook's, say) as heard, never "corrected"
@@ -135,7 +156,7 @@ class Corrector:
             return self
         if restore:
             return self.with_terms(new)
-        return Corrector(self.rules, self.terms, self.ordinary | frozenset(new))
+        return Corrector(self.rules, self.terms, self.ordinary | frozenset(new), self.context)
 
     def key(self, text: str) -> str:
         """The sound-alike key of ``text`` (lower case, spaces removed, phonetic rules)."""
@@ -193,12 +214,16 @@ class Corrector:
                     return True
         return False
 
-    def correct(self, text: str) -> tuple[str, tuple[Correction, ...]]:
-        """``(corrected text, corrections)``."""
+    def correct(
+        self, text: str, unsure: Collection[str] = frozenset()
+    ) -> tuple[str, tuple[Correction, ...]]:
+        """``(corrected text, corrections)``.  ``unsure``: the words (lower case) the
+        recogniser was unsure of; only such a made-up word may become a word of the context
+        on the looser score (it stays flagged: a word heard surely is never guessed at)."""
         changes: list[Correction] = []
         if self._known is not None:
             text = self._apply_known(text, changes)
-        text = self._apply_fuzzy(text, changes)
+        text = self._apply_fuzzy(text, changes, unsure)
         return text, tuple(changes)
 
     def _apply_known(self, text: str, changes: list[Correction]) -> str:
@@ -215,7 +240,7 @@ class Corrector:
         out.append(text[pos:])
         return "".join(out)
 
-    def _apply_fuzzy(self, text: str, changes: list[Correction]) -> str:
+    def _apply_fuzzy(self, text: str, changes: list[Correction], unsure: Collection[str]) -> str:
         if not self._keys:
             return text
         words = list(_WORD.finditer(text))
@@ -239,7 +264,13 @@ class Corrector:
                 heard = text[window[0].start() : window[-1].end()]
                 if " ".join(heard.lower().split()) in self._terms_lower:
                     break  # already a term: keep it
-                term = self._window_term([w.group(0) for w in window], sided=sided)
+                term = self._window_term(
+                    [w.group(0) for w in window],
+                    sided=sided,
+                    loose=n == 1
+                    and window[0].group(0).lower() in unsure
+                    and self.made_up(window[0].group(0), 4),
+                )
                 if term is None:
                     continue
                 replaced.append(
@@ -267,9 +298,12 @@ class Corrector:
             return min(self.rules.min_score, self.rules.long_min_score)
         return self.rules.min_score
 
-    def _window_term(self, window: list[str], *, sided: bool = False) -> str | None:
+    def _window_term(
+        self, window: list[str], *, sided: bool = False, loose: bool = False
+    ) -> str | None:
         """The term the heard words ``window`` stand for, or None to keep them; ``sided``:
-        the window follows a side, so no term of both sides."""
+        the window follows a side, so no term of both sides; ``loose``: a word the recogniser
+        was unsure of, which may become a word of the context on the looser score."""
         from rapidfuzz import fuzz, process
 
         n = len(window)
@@ -289,7 +323,10 @@ class Corrector:
             return None if sided and _both_sides(whole) else whole
         found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=self._cutoff(key))
         if found is None:
-            return self._non_word_term(key, sided=sided) if n == 1 else None
+            if n > 1:
+                return None
+            term = self._non_word_term(key, sided=sided)
+            return term or (self._context_term(key, sided=sided) if loose else None)
         term_key, score = found[0], found[1]
         term = self._keys[term_key]
         if not 0.75 <= len(key) / len(term_key) <= 1.33:
@@ -364,6 +401,30 @@ class Corrector:
         term = next(iter(found.values()))
         return None if sided and _both_sides(term) else term
 
+    def _context_term(self, key: str, *, sided: bool) -> str | None:
+        """The word of the context that the key of a heard non-word is clearly nearest
+        ("bibisular" -> "bibasilar", "acromioclemic" -> "acromioclavicular"), or None."""
+        from rapidfuzz import fuzz, process
+
+        if not self._context_choices:
+            return None
+        found = process.extractOne(
+            key, self._context_choices, scorer=fuzz.ratio, score_cutoff=self.rules.context_min_score
+        )
+        if found is None:
+            return None
+        term_key, score = found[0], found[1]
+        term = self._keys[term_key]
+        if not 0.75 <= len(key) / len(term_key) <= 1.33 or (sided and _both_sides(term)):
+            return None
+        if SIDES & set(re.split(r"[\s-]+", term.lower())):
+            return None  # a side is never guessed
+        rivals = [k for k in self._choices if k != term_key]
+        rival = process.extractOne(key, rivals, scorer=fuzz.ratio)
+        if rival is not None and score - rival[1] < self.rules.context_margin:
+            return None
+        return term
+
 
 def _extends(heard: str, written: str, known: Collection[str], *, front: bool = False) -> bool:
     """True when the known word ``heard`` at a window's edge would only grow into ``written``
@@ -415,6 +476,8 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
             "suffixes",
             "exact_min_length",
             "near_min_length",
+            "context_min_score",
+            "context_margin",
         ),
     )
     affixes: dict[str, tuple[str, ...]] = {}
@@ -453,6 +516,8 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
         affixes["suffixes"],
         int(fuzzy.get("exact_min_length", 1000)),
         int(fuzzy.get("near_min_length", 1000)),
+        float(fuzzy.get("context_min_score", 101)),
+        float(fuzzy.get("context_margin", 0)),
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from reporting.asr.agreement import Agreement, load_agreement
 from reporting.asr.correction import Correction, Corrector, load_corrector
 from reporting.asr.fields import measured_names, restore_measured_names
 from reporting.asr.formatting import (
@@ -270,6 +271,8 @@ class TextPipeline:
     #: the template's measured fields' names, restored when misheard before a measurement
     #: (:func:`~reporting.asr.fields.restore_measured_names`)
     measured_names: tuple[str, ...] = ()
+    #: a plural subject written singular before "are" is made plural (None: never)
+    agreement: Agreement | None = field(default_factory=load_agreement)
 
     @property
     def prompt(self) -> str:
@@ -310,7 +313,18 @@ class TextPipeline:
         return self.vocabulary.hotwords(template_terms=self.extra_terms)
 
     def process(self, text: str, words: Sequence[Word] = ()) -> Processed:
-        corrected, corrections = self.corrector.correct(text)
+        # the made-up words the recogniser was unsure of, but for one that may hide a side
+        # ("ribosular" for "right basilar"), may become a word of the template
+        policy = self.vocabulary.confidence
+        unsure = {
+            bare
+            for bare, w in ((_bare(w.word), w) for w in words)
+            if w.probability < policy.threshold and not policy.may_hide_side(bare)
+        }
+        corrected, corrections = self.corrector.correct(text, unsure)
+        if self.agreement is not None:
+            corrected, agreed = self.agreement.agree(corrected)
+            corrections += agreed
         formatted = format_text(corrected, self.format_options)
         if self.measured_names:
             formatted, named = restore_measured_names(
@@ -455,6 +469,9 @@ def build_pipeline(
     # template's (and the site's) are restored when mis-heard, every bundled one is kept
     corrector = corrector.with_words(bundled.words() | book.words())
     corrector = corrector.with_words(bundled_phrases("").words(), restore=False)
+    # a made-up word is most likely one of this template's: it may become one on a looser
+    # score ("bibisular" -> "bibasilar")
+    corrector = corrector.with_context([*extra, *bundled.words(), *book.words()])
     return TextPipeline(
         vocab,
         corrector,

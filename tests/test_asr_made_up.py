@@ -1,0 +1,138 @@
+"""Words the recogniser wrote wrong on some voices: a made-up word it was unsure of, "of"
+heard as "on", a plural subject written singular."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reporting.asr.agreement import load_agreement
+from reporting.asr.fake import transcript_from_text
+from reporting.asr.processing import build_pipeline
+from reporting.errors import LexiconError
+from reporting.lexicons import lexicon_path
+from reporting.templating import load_template
+
+
+@pytest.fixture(scope="module")
+def chest():
+    return build_pipeline(spec=load_template("chest_xr"))
+
+
+@pytest.mark.parametrize(
+    ("heard", "made_up", "meant"),
+    [
+        # made-up words the speech model wrote on espeak and flite voices
+        ("There is mild cardiomidily similar to prior.", "cardiomidily", "mild cardiomegaly"),
+        ("Cardiomegaly with bibisular airspace disease.", "bibisular", "with bibasilar airspace"),
+        ("Osteophytes at the acromioclemic joints.", "acromioclemic", "the acromioclavicular"),
+    ],
+)
+def test_an_unsure_made_up_word_becomes_the_template_word_it_is_clearly_nearest(
+    chest, heard: str, made_up: str, meant: str
+) -> None:
+    unsure = transcript_from_text(heard, default=0.97, probabilities={made_up: 0.2})
+    out = chest.process(unsure.text, unsure.words)
+    assert meant in out.text
+    # it stays flagged: the radiologist confirms a guessed word
+    assert [f.reason for f in out.flags] == ["low_probability"]
+    assert out.flags[0].word in meant
+    # heard surely, the same word is kept as heard and flagged as made up
+    sure = transcript_from_text(heard, default=0.97)
+    kept = chest.process(sure.text, sure.words)
+    assert kept.text == heard
+    assert [f.reason for f in kept.flags] == ["made_up"]
+
+
+def test_a_made_up_word_near_two_terms_or_a_real_word_is_kept(chest) -> None:
+    for heard, word in [
+        # 78 from "opacities", 75 from "opacity": nothing to choose by
+        ("Bilateral copositis.", "copositis"),
+        # real words the vocabulary lacks: possessive and hyphenated forms of known words
+        ("Jumper's knee.", "jumper's"),
+        ("Moderately-inflated lungs.", "moderately-inflated"),
+    ]:
+        unsure = transcript_from_text(heard, default=0.97, probabilities={word: 0.2})
+        assert chest.process(unsure.text, unsure.words).text == heard
+    # a side is never guessed: "ribosular" is not "right basilar", nor "bibasilar" after a side
+    unsure = transcript_from_text(
+        "Minimal right bibisular atelectasis.", probabilities={"bibisular": 0.2}
+    )
+    assert "bibasilar" not in chest.process(unsure.text, unsure.words).text
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        (
+            "Mild tortuosity on the thoracic aorta.",
+            "Mild tortuosity of the thoracic aorta.",
+        ),
+        (
+            "Extensive degenerative changes on the thoracic spine.",
+            "Extensive degenerative changes of the thoracic spine.",
+        ),
+        ("Prominence on the mediastinum.", "Prominence of the mediastinum."),
+        # "on the" that belongs there stays
+        ("Postsurgical changes on the left.", "Postsurgical changes on the left."),
+        ("Opacity seen on the lateral view.", "Opacity seen on the lateral view."),
+    ],
+)
+def test_of_heard_as_on_after_a_noun_that_takes_of(chest, heard: str, meant: str) -> None:
+    assert chest.corrector.correct(heard)[0] == meant
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        ("Lung are grossly clear.", "Lungs are grossly clear."),
+        ("Calcified granuloma are also identified.", "Calcified granulomas are also identified."),
+        ("No cavitary lesion are seen.", "No cavitary lesions are seen."),
+        ("Extensive pleural density are present.", "Extensive pleural densities are present."),
+        ("The heart is normal. Sacroiliac joint are normal.", "Sacroiliac joints are normal."),
+        # a subject of two things, or a noun inside a longer subject, stays as it is
+        (
+            "Heart size and mediastinal contour are within normal limits.",
+            "Heart size and mediastinal contour are within normal limits.",
+        ),
+        ("Size of the lung are normal.", "Size of the lung are normal."),
+        ("The heart, mediastinum, hilum are normal.", "The heart, mediastinum, hilum are normal."),
+        ("Lungs are clear. The lungs are clear.", "Lungs are clear. The lungs are clear."),
+    ],
+)
+def test_a_plural_subject_heard_singular_before_are_is_made_plural(
+    chest, heard: str, meant: str
+) -> None:
+    out = chest.process(heard, transcript_from_text(heard, default=0.97).words)
+    assert meant in out.text
+
+
+def test_agreement_rules_are_validated(tmp_path: Path) -> None:
+    good = json.loads(lexicon_path("asr_agreement.json").read_text())
+    for change, wrong in [
+        ({"oops": 1}, "oops"),
+        ({"plurals": {}}, "plurals"),
+        ({"plurals": {"Lung": "lungs"}}, "Lung"),
+        ({"plurals": {"lung": 3}}, "lung"),
+        ({"max_words_before": -1}, "max_words_before"),
+        ({"not_in_subject": "and"}, "not_in_subject"),
+    ]:
+        bad = tmp_path / "asr_agreement.json"
+        bad.write_text(json.dumps(good | change))
+        with pytest.raises(LexiconError, match=wrong):
+            load_agreement.__wrapped__(bad)  # type: ignore[attr-defined]
+
+
+def test_an_unsure_made_up_word_that_may_hide_a_side_is_not_guessed_at(chest) -> None:
+    # "wriaphragm" for "right hemidiaphragm" is clearly nearest "diaphragm", which would
+    # lose the side: the looser rule leaves it as heard, flagged as a doubtful side
+    assert chest.corrector.correct("wriaphragm", {"wriaphragm"})[0] == "diaphragm"
+    for probability in (0.2, 0.97):
+        heard = transcript_from_text(
+            "Elevated wriaphragm.", default=0.97, probabilities={"wriaphragm": probability}
+        )
+        out = chest.process(heard.text, heard.words)
+        assert out.text == "Elevated wriaphragm."
+        assert [(f.word, f.reason) for f in out.flags] == [("wriaphragm", "side")]
