@@ -71,6 +71,7 @@ import numpy as np  # noqa: E402
 
 from reporting.asr import TranscriberOptions, build_pipeline, load_transcriber  # noqa: E402
 from reporting.asr.command_tail import dictation_transcriber  # noqa: E402
+from reporting.asr.engine import OFFLINE_WORKERS  # noqa: E402
 from reporting.asr.phrases import Phrasebook, bundled_phrases, learn_sentences  # noqa: E402
 from reporting.audio import (  # noqa: E402
     ArraySource,
@@ -568,11 +569,12 @@ def listed(option: str, default: str) -> list[str]:
 
 
 def window_options(options: TranscriberOptions, spec: str) -> TranscriberOptions:
-    """``options`` with the encoder windows of ``spec``: ``MAX`` or ``MIN-MAX`` seconds."""
+    """``options`` with the encoder windows of ``spec``: ``MAX`` or ``MIN-MAX`` seconds, and
+    one decode at a time, as the live path runs."""
     low, _, high = spec.rpartition("-")
     longest = float(high)
     shortest = float(low) if low else min(options.min_window_s, longest)
-    return dataclasses.replace(options, window_s=longest, min_window_s=shortest)
+    return dataclasses.replace(options, window_s=longest, min_window_s=shortest, workers=1)
 
 
 def pause_options(options: SegmenterOptions, spec: str) -> SegmenterOptions:
@@ -717,7 +719,10 @@ def main(argv: list[str]) -> int:
         decoding["compute_type"] = args.compute_type
     if args.min_window_s is not None:
         window["min_window_s"] = args.min_window_s
-    transcriber = load_transcriber(TranscriberOptions(cpu_threads=2, **window, **decoding))
+    # the utterances of a clip are decoded as `reporting dictate` decodes them, two at once
+    transcriber = load_transcriber(
+        TranscriberOptions(cpu_threads=2, workers=OFFLINE_WORKERS, **window, **decoding)
+    )
     transcriber.warm_up()
     model = transcriber.model
     spec = load_template("chest_xr")

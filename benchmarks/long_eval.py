@@ -42,6 +42,7 @@ from dictation_eval import (  # noqa: E402
 
 from reporting.asr import TranscriberOptions, build_pipeline, load_transcriber  # noqa: E402
 from reporting.asr.command_tail import dictation_transcriber  # noqa: E402
+from reporting.asr.engine import OFFLINE_WORKERS  # noqa: E402
 from reporting.asr.phrases import phrasebook_for  # noqa: E402
 from reporting.audio import load_audio  # noqa: E402
 from reporting.audio.segmenter import UtteranceSegmenter  # noqa: E402
@@ -115,7 +116,8 @@ def main(argv: list[str]) -> int:
     if missing := missing_requirement():
         print(f"long_eval: skipped: {missing}")
         return 0
-    transcriber = load_transcriber(TranscriberOptions(cpu_threads=2))
+    # decoded as `reporting transcribe` decodes a recording: two utterances at once
+    transcriber = load_transcriber(TranscriberOptions(cpu_threads=2, workers=OFFLINE_WORKERS))
     transcriber.warm_up()
     spec = load_template("chest_xr")
     folder = transcriber.resolved.location if transcriber.resolved.is_local else None

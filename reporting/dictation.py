@@ -23,7 +23,8 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1015,7 +1016,7 @@ class Recognised:
     end: float
     transcript: Transcript
     audio: np.ndarray = field(repr=False, compare=False)
-    seconds: float = 0.0  # time spent recognising it
+    seconds: float = 0.0  # time spent recognising it (alongside another when two at once)
 
     @property
     def words(self) -> tuple[Word, ...]:
@@ -1045,23 +1046,54 @@ def recognise(
     prompt: str | None = None,
     segmenter: Any = None,
     keep_unheard: bool = False,
+    workers: int | None = None,
 ) -> list[Recognised]:
     """Cut ``audio`` (an array or an AudioSource) into utterances with the VAD segmenter and
     transcribe each; silence and noise give an empty list.  An utterance the VAD took for
     speech but the recogniser heard no words in is left out, or, with ``keep_unheard``, kept
     with its empty transcript (:attr:`Recognised.unheard`), so that the user can be told
-    that something there may have been said and lost."""
-    import time
-
+    that something there may have been said and lost.  ``workers`` utterances are decoded at
+    once (default: the transcriber's ``options.workers``, else 1); the result is the same,
+    in the same order, as decoding them one by one."""
     from reporting.audio import ArraySource, UtteranceSegmenter
 
     source = ArraySource(audio) if isinstance(audio, np.ndarray) else audio
     seg = segmenter or UtteranceSegmenter()
-    out: list[Recognised] = []
-    for utt in seg.segments(source.blocks()):
-        started = time.perf_counter()
-        transcript = transcriber.transcribe(utt.audio, prompt=prompt)
-        elapsed = time.perf_counter() - started
-        if keep_unheard or not transcript.is_empty:
-            out.append(Recognised(utt.start, utt.end, transcript, utt.audio, elapsed))
-    return out
+    if workers is None:
+        workers = int(getattr(getattr(transcriber, "options", None), "workers", 1) or 1)
+    utterances = seg.segments(source.blocks())
+    if workers > 1:
+        heard = _heard_at_once(utterances, transcriber, prompt, workers)
+    else:
+        heard = (_heard(utt, transcriber, prompt) for utt in utterances)
+    return [r for r in heard if keep_unheard or not r.transcript.is_empty]
+
+
+def _heard(utt: Any, transcriber: Any, prompt: str | None) -> Recognised:
+    import time
+
+    started = time.perf_counter()
+    transcript = transcriber.transcribe(utt.audio, prompt=prompt)
+    elapsed = time.perf_counter() - started
+    return Recognised(utt.start, utt.end, transcript, utt.audio, elapsed)
+
+
+def _heard_at_once(
+    utterances: Iterable[Any], transcriber: Any, prompt: str | None, workers: int
+) -> Iterator[Recognised]:
+    """:func:`_heard` for each of ``utterances``, ``workers`` at a time, in order; the
+    segmenter runs at most twice that many utterances ahead of the results."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pending: deque[Future[Recognised]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recognise") as pool:
+        try:
+            for utt in utterances:
+                pending.append(pool.submit(_heard, utt, transcriber, prompt))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

@@ -559,3 +559,17 @@ def test_a_long_prompt_still_leaves_the_short_window_room_to_write(whisper, ches
     assert transcript.info["window_s"] == whisper.options.window_s == 20
     text = chest_pipeline.process(transcript.text, transcript.words).text
     assert "L4-5" in text and "right upper lobe" in text and "3.2 x 2 cm" in text
+
+
+@pytest.mark.slow
+def test_utterances_decoded_two_at_once_read_as_decoded_one_by_one(whisper, chest_pipeline) -> None:
+    from reporting.asr.command_tail import dictation_transcriber
+
+    audio = load_audio(EXAMPLES / "cxr_dictation.flac")
+    dictating = dictation_transcriber(whisper, chest_pipeline)
+    one = recognise(audio, dictating, prompt=chest_pipeline.prompt, workers=1)
+    two = recognise(audio, dictating, prompt=chest_pipeline.prompt, workers=2)
+    assert len(one) >= 4
+    assert [(p.start, p.transcript.text) for p in two] == [
+        (p.start, p.transcript.text) for p in one
+    ]

@@ -116,6 +116,11 @@ def test_engine_options_from_config(cache: Path) -> None:
     config.write_text('[asr]\ncompute_type = "int8_float32"\ncpu_threads = 1\nbeam_size = 2\n')
     opts = options_from_config(beam_size=None, cpu_threads=4)
     assert (opts.compute_type, opts.cpu_threads, opts.beam_size) == ("int8_float32", 4, 2)
+    config.write_text("[asr]\nworkers = 3\n")
+    assert options_from_config().workers == 3
+    config.write_text("[asr]\nworkers = 0\n")
+    with pytest.raises(ConfigError, match="workers must be >= 1"):
+        options_from_config()
     config.write_text("[asr]\nthreads = 2\n")
     with pytest.raises(ConfigError, match=r"asr\.threads"):
         options_from_config()

@@ -486,3 +486,57 @@ def test_delete_last_sentence_does_not_stop_at_an_abbreviation(chest) -> None:
     s.apply("1. Small left pleural effusion. 2. No pneumothorax.")
     s.apply("Delete last sentence.")
     assert s.draft.section("impression").text == "1. Small left pleural effusion."
+
+
+class _SlowFirst:
+    """A thread-safe transcriber whose text names the utterance's length; the first call is
+    the slowest, so two utterances decoded at once finish out of order."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        import threading
+
+        self.calls = 0
+        self.at_once = 0
+        self.most_at_once = 0
+        self.fail_at = fail_at
+        self._lock = threading.Lock()
+
+    def transcribe(self, audio, *, prompt=None, hotwords=None):
+        import time
+
+        from reporting.asr.fake import transcript_from_text
+        from reporting.errors import ASRError
+
+        with self._lock:
+            self.calls += 1
+            call = self.calls
+            self.at_once += 1
+            self.most_at_once = max(self.most_at_once, self.at_once)
+        try:
+            time.sleep(0.3 if call == 1 else 0.05)
+            if call == self.fail_at:
+                raise ASRError("the decoder failed")
+            return transcript_from_text(f"Utterance of {audio.size} samples.")
+        finally:
+            with self._lock:
+                self.at_once -= 1
+
+
+def test_utterances_decoded_at_once_come_back_in_order_and_errors_are_not_lost() -> None:
+    from reporting.audio import load_audio
+    from reporting.dictation import recognise
+    from reporting.errors import ASRError
+
+    speech = load_audio(
+        Path(__file__).resolve().parent.parent / "examples/audio/cxr_dictation.flac"
+    )
+    one = recognise(speech, _SlowFirst(), workers=1)
+    both = _SlowFirst()
+    two = recognise(speech, both, workers=2)
+    assert len(one) == 6 and both.most_at_once == 2
+    assert [(p.start, p.end, p.transcript.text) for p in two] == [
+        (p.start, p.end, p.transcript.text) for p in one
+    ]
+    # a failure in one utterance is raised, not swallowed by the worker thread
+    with pytest.raises(ASRError, match="decoder failed"):
+        recognise(speech, _SlowFirst(fail_at=3), workers=2)

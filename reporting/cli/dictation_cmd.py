@@ -16,12 +16,16 @@ __all__ = ["transcribe", "dictate", "devices"]
 _AUDIO = click.Path(dir_okay=False, path_type=Path)
 
 
-def _transcriber(model: str | None, beam_size: int | None, threads: int | None) -> Any:
+def _transcriber(
+    model: str | None, beam_size: int | None, threads: int | None, workers: int | None
+) -> Any:
     from reporting.asr import load_transcriber
-    from reporting.asr.engine import options_from_config
+    from reporting.asr.engine import OFFLINE_WORKERS, asr_config, options_from_config
 
+    if workers is None and "workers" not in asr_config()[1]:
+        workers = OFFLINE_WORKERS
     return load_transcriber(
-        options_from_config(model=model, beam_size=beam_size, cpu_threads=threads)
+        options_from_config(model=model, beam_size=beam_size, cpu_threads=threads, workers=workers)
     )
 
 
@@ -77,6 +81,13 @@ def _model_options(func: Any) -> Any:
         help="CPU threads for the speech model [default: asr.cpu_threads in config.toml, else 2].",
     )(func)
     func = click.option(
+        "--workers",
+        type=click.IntRange(1, 16),
+        default=None,
+        help="Utterances of a recording decoded at once [default: asr.workers in "
+        "config.toml, else 2].",
+    )(func)
+    func = click.option(
         "--beam-size",
         type=click.IntRange(1, 10),
         default=None,
@@ -106,6 +117,7 @@ def transcribe(
     model: str | None,
     beam_size: int | None,
     threads: int | None,
+    workers: int | None,
     phrase_files: tuple[Path, ...],
     recall: bool | None,
 ) -> None:
@@ -119,7 +131,7 @@ def transcribe(
 
     spec, pipeline, transcriber = _pipeline(
         template,
-        _transcriber(model, beam_size, threads),
+        _transcriber(model, beam_size, threads, workers),
         capitalize_sides,
         phrase_files,
         recall,
@@ -206,6 +218,7 @@ def dictate(
     model: str | None,
     beam_size: int | None,
     threads: int | None,
+    workers: int | None,
     phrase_files: tuple[Path, ...],
     recall: bool | None,
 ) -> None:
@@ -224,7 +237,7 @@ def dictate(
         raise DictationError("give AUDIO files or --device to dictate from")
     spec, pipeline, transcriber = _pipeline(
         template_id,
-        _transcriber(model, beam_size, threads),
+        _transcriber(model, beam_size, threads, workers),
         capitalize_sides,
         phrase_files,
         recall,
