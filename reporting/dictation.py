@@ -23,8 +23,7 @@ import json
 import logging
 import os
 import re
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1063,7 +1062,10 @@ def recognise(
         workers = int(getattr(getattr(transcriber, "options", None), "workers", 1) or 1)
     utterances = seg.segments(source.blocks())
     if workers > 1:
-        heard = _heard_at_once(utterances, transcriber, prompt, workers)
+        from reporting.ordered import in_order
+
+        done = in_order(lambda utt: _heard(utt, transcriber, prompt), utterances, workers=workers)
+        heard: Iterable[Recognised] = (d.result() for d in done)
     else:
         heard = (_heard(utt, transcriber, prompt) for utt in utterances)
     return [r for r in heard if keep_unheard or not r.transcript.is_empty]
@@ -1076,24 +1078,3 @@ def _heard(utt: Any, transcriber: Any, prompt: str | None) -> Recognised:
     transcript = transcriber.transcribe(utt.audio, prompt=prompt)
     elapsed = time.perf_counter() - started
     return Recognised(utt.start, utt.end, transcript, utt.audio, elapsed)
-
-
-def _heard_at_once(
-    utterances: Iterable[Any], transcriber: Any, prompt: str | None, workers: int
-) -> Iterator[Recognised]:
-    """:func:`_heard` for each of ``utterances``, ``workers`` at a time, in order; the
-    segmenter runs at most twice that many utterances ahead of the results."""
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    pending: deque[Future[Recognised]] = deque()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recognise") as pool:
-        try:
-            for utt in utterances:
-                pending.append(pool.submit(_heard, utt, transcriber, prompt))
-                if len(pending) >= 2 * workers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()

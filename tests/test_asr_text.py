@@ -50,6 +50,9 @@ def corrector():
         ("disc bulge at L four five", "Disc bulge at L4-5"),
         ("narrowing at L five S one", "Narrowing at L5-S1"),
         ("at L45 and L51", "At L4-5 and L5-S1"),
+        # the chest prompt made Whisper write "L four five" and "L five S one" as decimals
+        ("Protrusion at L4.5. Narrowing at L5.1 period", "Protrusion at L4-5. Narrowing at L5-S1."),
+        ("A L4.5 cm lesion", "A L4.5 cm lesion"),
         ("fusion from T twelve L one", "Fusion from T12-L1"),
         ("C five six", "C5-6"),
         ("no acute disease period", "No acute disease."),

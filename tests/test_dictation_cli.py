@@ -48,6 +48,24 @@ def test_transcribe_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.slow
+def test_files_transcribed_two_at_once_print_in_order_as_one_by_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    files = [EXAMPLES / n for n in ("spine.flac", "heart_normal.flac", "recall.flac")]
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF not audio")
+    printed = []
+    for workers in ("1", "2"):
+        args = ["transcribe", *map(str, files[:2]), str(broken), str(files[2])]
+        code = main([*args, "--template", "chest_xr", "--workers", workers])
+        captured = capsys.readouterr()
+        assert code == 3 and "broken.wav" in captured.err  # the others are still transcribed
+        printed.append(captured.out.splitlines())
+    assert printed[0] == printed[1] and len(printed[1]) == 3
+    assert "L4-5" in printed[1][0] and "heart" in printed[1][1].lower()
+
+
+@pytest.mark.slow
 def test_transcribe_plain_text_and_a_missing_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

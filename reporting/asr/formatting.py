@@ -406,7 +406,9 @@ _SMALL = rf"(?:\d{{1,2}}|{'|'.join(sorted(_ONES, key=len, reverse=True))})"
 _LEVEL = re.compile(
     rf"\b(?P<a>[CTLS])\.?[\s-]*(?P<n>{_SMALL})\b(?:(?:\s*(?:-|,|to|through)\s*|\s+)(?:(?P<b>[CTLS])\.?[\s-]*)?(?P<m>{_SMALL})\b)?",
 )
-_SQUASHED = re.compile(r"\b(?P<a>[CL])(?P<n>[1-7])(?P<m>[1-8])\b")
+#: a level pair the recogniser wrote as one number ("L45") or as a decimal ("L4.5", "L5.1" for
+#: "L five S one"), never a measurement ("L4.5 cm")
+_SQUASHED = re.compile(r"\b(?P<a>[CL])(?P<n>[1-7])\.?(?P<m>[1-8])\b(?!\.\d|\s*(?:mm|cm|%))")
 
 
 def _level_value(token: str) -> int | None:

@@ -136,15 +136,26 @@ def transcribe(
         phrase_files,
         recall,
     )
+    from reporting.ordered import in_order
+
+    # several files: the files are decoded two at once, each one utterance at a time
+    workers = transcriber.options.workers
+    each = 1 if len(audio) > 1 else workers
+
+    def heard(path: Path) -> list[Any]:
+        samples = load_audio(path)
+        return recognise(
+            samples, transcriber, prompt=pipeline.prompt, keep_unheard=True, workers=each
+        )
+
     failed = 0
-    for path in audio:
+    for path, done in zip(audio, in_order(heard, audio, workers=workers // each), strict=True):
         try:
-            samples = load_audio(path)
+            pieces = done.result()
         except AudioError as exc:
             click.echo(f"reporting: {exc.one_line()}", err=True)
             failed += 1
             continue
-        pieces = recognise(samples, transcriber, prompt=pipeline.prompt, keep_unheard=True)
         for piece in pieces:
             if piece.unheard:
                 click.echo(f"reporting: {piece.unheard_notice(str(path))}", err=True)
