@@ -239,6 +239,13 @@ class DictationSession:
                 self._value_targets[name] = functools.partial(_gives_value, fspec)
             elif fspec is not None:  # "Spleen 11 cm.": a text field's name before a measurement
                 self._value_targets[name] = ValueTest(starts_with_measurement, comma=False)
+        #: the same while a field is being filled: a text field's name is a header before a
+        #: word that says how it is too ("Left ovary normal."); in a section's prose, "Lungs
+        #: clear." stays a sentence where it was said
+        self._value_targets_in_field = {
+            name: dataclasses.replace(test, described=True) if isinstance(test, ValueTest) else test
+            for name, test in self._value_targets.items()
+        }
         self._macros = frozenset(normalise(k) for k in getattr(spec, "normal_macros", {}) or {})
         if _resume is not None:
             self._base, history, self._seq = _resume
@@ -656,7 +663,7 @@ class DictationSession:
         return self._changed(actions, dictated, flags)
 
     def _parts(self, text: str) -> list[Part]:
-        """``text`` split into voice commands and dictated text."""
+        """``text`` split into voice commands and dictated text (as said at the cursor)."""
         return split_commands(
             self.grammar,
             text,
@@ -664,6 +671,8 @@ class DictationSession:
             macros=self._macros,
             value_targets=self._value_targets,
             respell=self._respell,
+            filling=self._value_targets_in_field,
+            in_field=self._stops[self._state.position].field is not None,
         )
 
     def _respell(self, sentence: str) -> str:

@@ -540,3 +540,28 @@ def test_utterances_decoded_at_once_come_back_in_order_and_errors_are_not_lost()
     # a failure in one utterance is raised, not swallowed by the worker thread
     with pytest.raises(ASRError, match="decoder failed"):
         recognise(speech, _SlowFirst(fail_at=3), workers=2)
+
+
+def test_a_field_named_with_how_it_is_moves_there_only_while_filling_fields() -> None:
+    # the recogniser wrote no comma for the pause after "Left ovary"
+    session = DictationSession(load_template("us_pelvis_female"))
+    for said in ("Findings.", "Right ovary.", "Normal with a 2 cm follicle.", "Left ovary normal."):
+        session.apply(Utterance(said))
+    findings = session.draft.section("findings")
+    values = {f.id: f.value for f in findings.fields}
+    assert values["right_ovary"] == "Normal with a 2 cm follicle."
+    assert values["left_ovary"] == "Normal."
+    # also when the field was named earlier in the same utterance
+    said = "Findings. Right ovary. There is a 3 cm simple cyst. Left ovary normal."
+    one = DictationSession(load_template("us_pelvis_female"))
+    one.apply(Utterance(said))
+    values = {f.id: f.value for f in one.draft.section("findings").fields}
+    assert (values["right_ovary"], values["left_ovary"]) == (
+        "There is a 3 cm simple cyst.",
+        "Normal.",
+    )
+    # in a section's prose a telegraphic sentence stays where it was said
+    chest = DictationSession(load_template("ct_chest"))
+    for said in ("Findings.", "Heart size normal.", "Lungs clear."):
+        chest.apply(Utterance(said))
+    assert "Heart size normal. Lungs clear." in chest.draft.section("findings").text

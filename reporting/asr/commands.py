@@ -93,10 +93,13 @@ class ValueTest:
     field's name set off by a comma is its header whatever follows (a field that takes a
     number, a choice or yes/no: "BI-RADS, two"), not only before a value or a description
     (a text field: "Spleen, 11 cm.", "Lungs, there is a nodule.", but not "Heart,
-    mediastinum and hila are normal.")."""
+    mediastinum and hila are normal."); ``described``: the field's name is its header before
+    a word that says how the field is, with no pause written ("Left ovary normal."), as when
+    the radiologist is already filling fields."""
 
     gives: Callable[[str], bool]
     comma: bool = True
+    described: bool = False
 
     def __call__(self, text: str) -> bool:
         return self.gives(text)
@@ -438,6 +441,13 @@ class Grammar:
             if mark.isalnum() and target in value_targets and _there_is(sentence[end:]):
                 # "Adrenal glands there is a 2 cm nodule.": the pause after the name, unwritten
                 return Command("go_to", target, name), end
+            if (
+                mark.isalnum()
+                and getattr(value_targets.get(target), "described", False)
+                and self._describes(sentence[end:])
+            ):
+                # "Left ovary normal." said in another field: the pause after the name unwritten
+                return Command("go_to", target, name), end
             if mark == "," and target in value_targets:
                 # a text field's name, a comma and its measurement ("Right kidney, 11 cm."), or
                 # a description ("Lungs, there is a 6 mm nodule.")
@@ -448,6 +458,12 @@ class Grammar:
             if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
                 return Command("go_to", target, name), tokens[i + n][2]
         return None
+
+    def _describes(self, text: str) -> bool:
+        """Whether ``text`` (after a field's name) begins with a word that says how the
+        field is ("normal", "unremarkable", "mild", "no"), one of ``describes``."""
+        first = normalise(text[:40]).split()[:1]
+        return bool(first) and first[0] in self.describes
 
     def _known_start(self, words: list[str], targets: frozenset[str]) -> tuple[str, int] | None:
         """The longest known target that begins ``words`` with more words after it, and how
@@ -579,6 +595,8 @@ def split_commands(
     macros: frozenset[str] = frozenset(),
     value_targets: Mapping[str, Callable[[str], bool]] | None = None,
     respell: Callable[[str], str] | None = None,
+    filling: Mapping[str, Callable[[str], bool]] | None = None,
+    in_field: bool = False,
 ) -> list[Part]:
     """Cut ``text`` at sentence ends, written or spoken, and classify each sentence; adjacent
     text is merged ("No effusion period next field" is text, then a command).  A sentence may
@@ -587,8 +605,23 @@ def split_commands(
     see :meth:`Grammar.parse`), hold one
     that is never text
     (:meth:`Grammar.parse_inside`) or end with one (:meth:`Grammar.parse_trailing`); what is
-    left after a command is read again as a sentence of its own."""
+    left after a command is read again as a sentence of its own.  ``filling``: the value
+    targets to read with while a field is being filled (``in_field``: at the start of
+    ``text``; then after a go-to a field, or to the next or previous field, and until a go-to
+    a section)."""
     parts: list[Part] = []
+    fields = value_targets or {}
+
+    def targets_now() -> Mapping[str, Callable[[str], bool]] | None:
+        return filling if in_field and filling is not None else value_targets
+
+    def moved(command: Command) -> None:
+        nonlocal in_field
+        if command.action in ("next_field", "previous_field"):
+            in_field = True
+        elif command.action == "go_to":
+            in_field = command.target in fields
+
     text_start: int | None = None
     text_end = 0
     text = _fields_listed(grammar, text, targets, value_targets or {})
@@ -618,13 +651,15 @@ def split_commands(
             if command is not None:
                 flush()
                 parts.append(Part(command=command))
+                moved(command)
                 break
             leading = grammar.parse_leading(
-                text[start:end], targets=targets, value_targets=value_targets
+                text[start:end], targets=targets, value_targets=targets_now()
             )
             if leading is not None:
                 flush()
                 parts.append(Part(command=leading[0]))
+                moved(leading[0])
                 start = after(start + leading[1], end)
                 continue
             text_start = start if text_start is None else text_start
@@ -633,6 +668,7 @@ def split_commands(
                 text_end = start + inside[1]
                 flush(ended=True)
                 parts.append(Part(command=inside[0]))
+                moved(inside[0])
                 start = after(start + inside[2], end)
                 continue
             trailing = grammar.parse_trailing(text[start:said_end], targets=targets)
@@ -640,6 +676,7 @@ def split_commands(
                 text_end = start + trailing[1]
                 flush(ended=True)
                 parts.append(Part(command=trailing[0]))
+                moved(trailing[0])
                 break
             text_end = end
             break

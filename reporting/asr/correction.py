@@ -84,7 +84,8 @@ class _Rules:
     #: "bibasilar")...
     context_min_score: float = 101.0
     #: ... when that word is this much nearer than any other term ("cardiomidily" is 75
-    #: from "cardiomegaly" and 69 from "cardiomediastinal": kept as heard with a margin of 8)
+    #: from "cardiomegaly" and 69 from "cardiomediastinal": restored with a margin of 6,
+    #: kept as heard with one of 8)
     context_margin: float = 0.0
 
 

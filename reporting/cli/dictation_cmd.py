@@ -84,8 +84,8 @@ def _model_options(func: Any) -> Any:
         "--workers",
         type=click.IntRange(1, 16),
         default=None,
-        help="Utterances of a recording decoded at once [default: asr.workers in "
-        "config.toml, else 2].",
+        help="Utterances of a recording (or, for several files, files) decoded at once "
+        "[default: asr.workers in config.toml, else 2].",
     )(func)
     func = click.option(
         "--beam-size",
@@ -128,6 +128,7 @@ def transcribe(
     """
     from reporting.audio import load_audio
     from reporting.dictation import recognise
+    from reporting.ordered import in_order
 
     spec, pipeline, transcriber = _pipeline(
         template,
@@ -136,11 +137,9 @@ def transcribe(
         phrase_files,
         recall,
     )
-    from reporting.ordered import in_order
-
-    # several files: the files are decoded two at once, each one utterance at a time
-    workers = transcriber.options.workers
-    each = 1 if len(audio) > 1 else workers
+    # several files are decoded so many at once, each one utterance at a time
+    at_once = transcriber.options.workers
+    each = 1 if len(audio) > 1 else at_once
 
     def heard(path: Path) -> list[Any]:
         samples = load_audio(path)
@@ -149,7 +148,7 @@ def transcribe(
         )
 
     failed = 0
-    for path, done in zip(audio, in_order(heard, audio, workers=workers // each), strict=True):
+    for path, done in zip(audio, in_order(heard, audio, workers=at_once // each), strict=True):
         try:
             pieces = done.result()
         except AudioError as exc:
