@@ -490,6 +490,11 @@ class DictationSession:
                     f"please confirm '{word}' in '{name}': it was taken from the text dictated "
                     "with the field's name, not said into the field"
                 )
+            elif reason == "guessed_number":
+                message = (
+                    f"please confirm the number '{word}': it was written for a word heard "
+                    "before its unit ('free centimeters' read as 'three centimeters')"
+                )
             elif reason == "joined_list":
                 message = (
                     f"please confirm that '{word}' is negated too: the recogniser wrote the "

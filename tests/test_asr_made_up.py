@@ -136,3 +136,25 @@ def test_an_unsure_made_up_word_that_may_hide_a_side_is_not_guessed_at(chest) ->
         out = chest.process(heard.text, heard.words)
         assert out.text == "Elevated wriaphragm."
         assert [(f.word, f.reason) for f in out.flags] == [("wriaphragm", "side")]
+
+
+def test_free_before_a_unit_is_three_and_the_number_is_flagged() -> None:
+    from reporting.dictation import DictationSession, Utterance
+
+    pipeline = build_pipeline(spec=load_template("us_pelvis_female"))
+    for probability in (0.3, 0.95):  # flagged however sure the recogniser was of "free"
+        heard = transcript_from_text(
+            "There is a free centimeter simple cyst.", probabilities={"free": probability}
+        )
+        out = pipeline.process(heard.text, heard.words)
+        assert out.text == "There is a 3 cm simple cyst."
+        assert [(f.word, f.reason) for f in out.flags] == [("3", "guessed_number")]
+    # "free fluid" is left alone
+    heard = transcript_from_text("Free fluid trace.", default=0.97)
+    assert pipeline.process(heard.text, heard.words).text == "Free fluid trace."
+    session = DictationSession(load_template("us_pelvis_female"), pipeline=pipeline)
+    session.apply(Utterance("Findings. Right ovary."))
+    heard = transcript_from_text("There is a free centimeter simple cyst.", default=0.97)
+    session.apply(Utterance(heard.text, heard.words))
+    (issue,) = session.issues
+    assert issue.message.startswith("please confirm the number '3': it was written for a word")

@@ -48,7 +48,9 @@ class Flag:
     probability: float
     #: "low_probability" | "side" | "negation" | "number" | "unit" | "sensitive" | "made_up" |
     #: "joined_list" (a list the recogniser cut at a pause after "No ...", joined back to it:
-    #: the span is the joined part, and ``probability`` is 1.0, as no one word is doubted)
+    #: the span is the joined part, and ``probability`` is 1.0, as no one word is doubted) |
+    #: "guessed_number" (a number written for a word that was none: "free centimeters" ->
+    #: "3 cm")
     reason: str
 
     def moved(self, by: int) -> Flag:
@@ -407,10 +409,18 @@ class TextPipeline:
             if found is not None and number is not None:
                 # the flag covers the whole number as written: "4.2", "L4-5", "65-year-old"
                 found = _token(text, *found)
+            guessed = False
             if found is None:
                 replaced = [c.written.lower() for c in corrections if bare in _bares(c.heard)]
                 found = _find(lowered, replaced, cursor)
+                # a number written for a word that was none ("free centimeter" -> "3 cm")
+                numbers = [n for w in replaced for n in [words_to_number(w.split()[0])] if n]
+                if found is None and numbers and number is None:
+                    found = _find(lowered, numbers, cursor)
+                    guessed = found is not None
             reason = is_doubtful(word, policy)
+            if guessed and reason in (None, "low_probability", "sensitive"):
+                reason = "guessed_number"
             if found is None and (reason is not None or index in side_doubts):
                 found = merged.find(bare, or_next=bare not in mark_words())
             else:
