@@ -767,7 +767,8 @@ class DictationSession:
             fields[fid] = value
             touched.add(f"field:{fid}")
         kept = [f for f in state.flags if f[0] != stop.key or (f[2] <= len(new_text) and previous)]
-        kept = [f for f in kept if f[0] not in {f"field:{fid}" for fid, _, _ in mirrored}]
+        retaken = {f"field:{fid}" for fid, _, _ in mirrored}
+        kept = [f for f in kept if f[0] not in retaken]
         kept += [
             (f"field:{fid}", 0, len(shown), shown, TAKEN_FROM_TEXT_PROBABILITY, "from_text")
             for fid, _, shown in mirrored

@@ -452,8 +452,7 @@ class Grammar:
                 # a text field's name, a comma and its measurement ("Right kidney, 11 cm."), or
                 # a description ("Lungs, there is a 6 mm nodule.")
                 after = sentence[end:].lstrip(" ")[1:]
-                first = normalise(after).split()[:1]
-                if value_targets[target](after) or (first and first[0] in self.describes):
+                if value_targets[target](after) or self._describes(after):
                     return Command("go_to", target, name), end
             if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
                 return Command("go_to", target, name), tokens[i + n][2]
@@ -462,7 +461,7 @@ class Grammar:
     def _describes(self, text: str) -> bool:
         """Whether ``text`` (after a field's name) begins with a word that says how the
         field is ("normal", "unremarkable", "mild", "no"), one of ``describes``."""
-        first = normalise(text[:40]).split()[:1]
+        first = normalise(text).split()[:1]
         return bool(first) and first[0] in self.describes
 
     def _known_start(self, words: list[str], targets: frozenset[str]) -> tuple[str, int] | None:
@@ -624,7 +623,7 @@ def split_commands(
 
     text_start: int | None = None
     text_end = 0
-    text = _fields_listed(grammar, text, targets, value_targets or {})
+    text = _fields_listed(grammar, text, targets, fields)
 
     def flush(*, ended: bool = False) -> None:
         """The text so far as one part; ``ended``: a trailing command cut its sentence off."""

@@ -114,8 +114,7 @@ class Corrector:
         self._key_terms: dict[str, set[str]] = {}
         for term in self.terms:
             key = self.key(term)
-            named = set(re.split(r"[\s-]+", term.lower()))  # "right-sided" names a side
-            if len(key) >= self.rules.exact_min_length and not SIDES & named:
+            if len(key) >= self.rules.exact_min_length and not _names_side(term):
                 self._key_terms.setdefault(key, set()).add(term)
         self._near_choices = [k for k in self._key_terms if len(k) >= self.rules.min_length]
         self._one_side_choices = [k for k in self._choices if not _both_sides(self._keys[k])]
@@ -418,13 +417,19 @@ class Corrector:
         term = self._keys[term_key]
         if not 0.75 <= len(key) / len(term_key) <= 1.33 or (sided and _both_sides(term)):
             return None
-        if SIDES & set(re.split(r"[\s-]+", term.lower())):
+        if _names_side(term):
             return None  # a side is never guessed
-        rivals = [k for k in self._choices if k != term_key]
-        rival = process.extractOne(key, rivals, scorer=fuzz.ratio)
+        # the nearest other term: among the two nearest of all, the one that is not this
+        nearest = process.extract(key, self._choices, scorer=fuzz.ratio, limit=2)
+        rival = next((r for r in nearest if r[0] != term_key), None)
         if rival is not None and score - rival[1] < self.rules.context_margin:
             return None
         return term
+
+
+def _names_side(term: str) -> bool:
+    """Whether ``term`` names a side ("right", "left-sided", "right upper lobe")."""
+    return bool(SIDES & set(re.split(r"[\s-]+", term.lower())))
 
 
 def _extends(heard: str, written: str, known: Collection[str], *, front: bool = False) -> bool:

@@ -413,10 +413,10 @@ class TextPipeline:
             if found is None:
                 replaced = [c.written.lower() for c in corrections if bare in _bares(c.heard)]
                 found = _find(lowered, replaced, cursor)
-                # a number written for a word that was none ("free centimeter" -> "3 cm")
-                numbers = [n for w in replaced for n in [words_to_number(w.split()[0])] if n]
-                if found is None and numbers and number is None:
-                    found = _find(lowered, numbers, cursor)
+                if found is None and number is None:
+                    # a number written for a word that was none ("free centimeter" -> "3 cm")
+                    numbers = [n for w in replaced if (n := words_to_number(w.split()[0]))]
+                    found = _find(lowered, numbers, cursor) if numbers else None
                     guessed = found is not None
             reason = is_doubtful(word, policy)
             if guessed and reason in (None, "low_probability", "sensitive"):
