@@ -194,6 +194,12 @@ def _guessed_name(
     return lambda said: [Flag(0, len(said), said, p, "field")]
 
 
+def _unpaused(said: str) -> list[Flag]:
+    """The flag over what is said after a field's name heard inside a sentence with no
+    pause before it ("... hematoma midline shift 6 mm."): confirm it belongs there."""
+    return [Flag(0, len(said), said, TAKEN_FROM_TEXT_PROBABILITY, "unpaused")]
+
+
 def _gives_value(fspec: Any, text: str) -> bool:
     return value_of(fspec, text) is not None
 
@@ -232,20 +238,26 @@ class DictationSession:
         #: before one, such a target is a header ("Right kidney length 11.2 cm.", "Spleen 11
         #: cm."); before a comma too when the field takes a number, a choice or yes/no
         self._value_targets: dict[str, Callable[[str], bool]] = {}
-        for name, i in self._targets.items():
-            fid = self._stops[i].field
-            fspec = self.spec.section(self._stops[i].section).field(fid) if fid else None
-            if fspec is not None and fspec.type != "text":
-                self._value_targets[name] = functools.partial(_gives_value, fspec)
-            elif fspec is not None:  # "Spleen 11 cm.": a text field's name before a measurement
-                self._value_targets[name] = ValueTest(starts_with_measurement, comma=False)
         #: the same while a field is being filled: a text field's name is a header before a
         #: word that says how it is too ("Left ovary normal."); in a section's prose, "Lungs
         #: clear." stays a sentence where it was said
-        self._value_targets_in_field = {
-            name: dataclasses.replace(test, described=True) if isinstance(test, ValueTest) else test
-            for name, test in self._value_targets.items()
-        }
+        self._value_targets_in_field: dict[str, Callable[[str], bool]] = {}
+        for name, i in self._targets.items():
+            stop = self._stops[i]
+            fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
+            if fspec is None:
+                continue
+            if fspec.type != "text":
+                gives = functools.partial(_gives_value, fspec)
+                measured = starts_with_measurement if fspec.type == "number" else None
+                test = ValueTest(gives, section=stop.section, field=stop.field, measured=measured)
+                self._value_targets[name] = self._value_targets_in_field[name] = test
+            else:  # "Spleen 11 cm.": a text field's name before a measurement
+                test = ValueTest(
+                    starts_with_measurement, comma=False, section=stop.section, field=stop.field
+                )
+                self._value_targets[name] = test
+                self._value_targets_in_field[name] = dataclasses.replace(test, described=True)
         self._macros = frozenset(normalise(k) for k in getattr(spec, "normal_macros", {}) or {})
         if _resume is not None:
             self._base, history, self._seq = _resume
@@ -490,6 +502,13 @@ class DictationSession:
                     f"please confirm '{word}' in '{name}': it was taken from the text dictated "
                     "with the field's name, not said into the field"
                 )
+            elif reason == "unpaused":
+                fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
+                name = fspec.label if fspec is not None else sec.title
+                message = (
+                    f"please confirm that '{word}' belongs in '{name}': the field's name was "
+                    "heard inside the sentence before it, with no pause"
+                )
             elif reason == "guessed_number":
                 message = (
                     f"please confirm the number '{word}': it was written for a word heard "
@@ -582,6 +601,8 @@ class DictationSession:
                 guessed = _guessed_name(part.command, named, utterance.words)
                 if guessed is not None:
                     doubts = guessed
+                elif part.command.unpaused:
+                    doubts = _unpaused
             elif part.text.strip():
                 processed = self.pipeline.process(part.text, utterance.words)
                 # "new paragraph" said on its own is a break and nothing else
@@ -678,6 +699,7 @@ class DictationSession:
             respell=self._respell,
             filling=self._value_targets_in_field,
             in_field=self._stops[self._state.position].field is not None,
+            current_field=self._stops[self._state.position].field,
         )
 
     def _respell(self, sentence: str) -> str:

@@ -427,14 +427,22 @@ def test_a_comma_before_a_field_s_name_in_a_sentence_stays() -> None:
 
 def test_a_measured_field_named_with_its_value_in_other_text_takes_the_value() -> None:
     # "... hematoma midline shift 6 mm." said in the hemorrhage field (no pause before the
-    # name): the text stays as said, and the midline shift no longer keeps the template's 0
+    # name): the name begins the midline shift field, which no longer keeps the template's
+    # 0, and its value is flagged for the radiologist to confirm
     s = DictationSession(load_template("ct_head"))
     s.apply("Findings. Hemorrhage. Acute right subdural hematoma midline shift 6 mm.")
     values = _fields(s)
-    assert values["hemorrhage"] == "Acute right subdural hematoma midline shift 6 mm."
+    assert values["hemorrhage"] == "Acute right subdural hematoma."
     assert values["midline_shift"] == 6
     (issue,) = s.issues
     assert s.draft.text[issue.start : issue.end] == "6 mm"
+    assert "heard inside the sentence before it, with no pause" in issue.message
+    # said in a section's prose, the text stays as said and the value is taken from it
+    t = DictationSession(load_template("ct_head"))
+    t.apply("Acute right subdural hematoma midline shift 6 mm.")
+    assert "Acute right subdural hematoma midline shift 6 mm." in t.draft.text
+    assert _fields(t)["midline_shift"] == 6
+    (issue,) = t.issues
     assert "taken from the text dictated with the field's name" in issue.message
     # "of" between them too; and a name with no measurement gives nothing
     p = DictationSession(load_template("ct_head"))
@@ -443,3 +451,54 @@ def test_a_measured_field_named_with_its_value_in_other_text_takes_the_value() -
     n = DictationSession(load_template("ct_head"))
     n.apply("No midline shift.")
     assert _fields(n)["midline_shift"] in (None, 0)
+
+
+def test_fields_said_in_one_breath_each_get_their_value() -> None:
+    # the recogniser wrote no pause between the section, the fields and their values
+    k = DictationSession(load_template("mr_knee"))
+    k.apply("Findings medial meniscus complex tear of the posterior horn effusion moderate.")
+    values = _fields(k)
+    assert values["medial_meniscus"] == "Complex tear of the posterior horn."
+    assert values["effusion"] == "moderate"
+    (issue,) = k.issues  # the value after a name heard with no pause is confirmed
+    assert k.draft.text[issue.start : issue.end] == "moderate"
+    assert "'Joint effusion'" in issue.message and "no pause" in issue.message
+    a = DictationSession(load_template("us_abdomen"))
+    a.apply(
+        "Findings liver length 16 cm common bile duct 4 mm gallbladder multiple gallstones "
+        "without wall thickening."
+    )
+    values = _fields(a)
+    assert (values["liver_length"], values["cbd_diameter"]) == (16, 4)
+    assert values["gallbladder"] == "Multiple gallstones without wall thickening."
+    # a field's own name inside its value is not a header
+    x = DictationSession(load_template("xr_extremity"))
+    x.apply(
+        "Findings fracture nondisplaced fracture of the distal radius soft tissues mild swelling"
+    )
+    values = _fields(x)
+    assert values["fracture"] == "Nondisplaced fracture of the distal radius."
+    assert values["soft_tissues"] == "Mild swelling"
+
+
+def test_a_field_name_inside_prose_said_into_a_field_stays_text() -> None:
+    # a name after a word that goes with it: a side, "otherwise", an adjective, "and"
+    c = DictationSession(load_template("chest_xr"))
+    c.move_to("findings", "pleura")
+    said = "Otherwise lungs clear. Clear lungs, no focal airspace consolidation."
+    c.apply(said)
+    assert _fields(c)["pleura"] == said
+    assert not c.issues
+    p = DictationSession(load_template("ct_abdomen_pelvis"))
+    p.move_to("findings", "liver")
+    p.apply("Honeycombing at both lung bases, stable from the prior study.")
+    assert _fields(p)["liver"] == "Honeycombing at both lung bases, stable from the prior study."
+    k = DictationSession(load_template("mr_knee"))
+    k.move_to("findings", "medial_meniscus")
+    k.apply("Complex tear with a small joint effusion, or pleural effusion moderate.")
+    assert _fields(k)["effusion"] == "none"  # the template's, untouched
+    # a section's name before a field of another section is not a go-to that field
+    i = DictationSession(load_template("mr_knee"))
+    i.apply("Impression medial meniscus complex tear.")
+    assert "tear" not in str(_fields(i)["medial_meniscus"]).lower()
+    assert "Impression medial meniscus complex tear." in i.draft.text

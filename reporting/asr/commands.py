@@ -48,11 +48,14 @@ _TAKES_ARGUMENT = {"go_to": True, "insert_normal": False}
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A recognised command; ``target`` is the go-to target or the normal macro's name."""
+    """A recognised command; ``target`` is the go-to target or the normal macro's name;
+    ``unpaused``: a field's name heard inside a sentence with no pause before it, a guess
+    that what follows is that field's."""
 
     action: str
     target: str | None = None
     spoken: str = ""
+    unpaused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +98,18 @@ class ValueTest:
     (a text field: "Spleen, 11 cm.", "Lungs, there is a nodule.", but not "Heart,
     mediastinum and hila are normal."); ``described``: the field's name is its header before
     a word that says how the field is, with no pause written ("Left ovary normal."), as when
-    the radiologist is already filling fields."""
+    the radiologist is already filling fields.  ``section`` and ``field``: where the field
+    is, so that a section's name said right before the field's ("Findings medial meniscus
+    complex tear.") goes to it, and a field's own name inside its value is not a header;
+    ``measured``: for a measured field, whether text begins with a measurement ("4 mm ..."),
+    which makes its name a header inside dictated text when the rest is not all its value."""
 
     gives: Callable[[str], bool]
     comma: bool = True
     described: bool = False
+    section: str | None = None
+    field: str | None = None
+    measured: Callable[[str], bool] | None = None
 
     def __call__(self, text: str) -> bool:
         return self.gives(text)
@@ -436,6 +446,11 @@ class Grammar:
             ):
                 # "Findings uterine length 9.8 cm.": the pause after the section, unwritten
                 return Command("go_to", target, name), end
+            if name in self.section_words and mark.isalnum():
+                # "Findings medial meniscus complex tear ...": both pauses unwritten
+                within = self._field_of_section(sentence, end, target, targets, value_targets)
+                if within is not None:
+                    return within
             if target in value_targets and mark.isalnum() and value_targets[target](sentence[end:]):
                 return Command("go_to", target, name), end
             if mark.isalnum() and target in value_targets and _there_is(sentence[end:]):
@@ -457,6 +472,69 @@ class Grammar:
             if tokens[i + n][0] == "colon" and len(tokens) > i + n + 1:
                 return Command("go_to", target, name), tokens[i + n][2]
         return None
+
+    def _field_of_section(
+        self,
+        sentence: str,
+        at: int,
+        section: str,
+        targets: frozenset[str],
+        value_targets: Mapping[str, Callable[[str], bool]],
+    ) -> tuple[Command, int] | None:
+        """The go-to a field of ``section`` whose name follows the section's name, said at
+        ``at`` in ``sentence``, with more words after it ("Findings medial meniscus complex
+        tear ..."), and where those words start; None when no such field's name is there.
+        Such a field's name right after its section's is a header whatever follows."""
+        tokens = _tokens(sentence[at:])
+        known = self._known_start([t for t, _, _ in tokens], targets)
+        if known is None or getattr(value_targets.get(known[0]), "section", None) != section:
+            return None
+        spoken = " ".join(t for t, _, _ in tokens[: known[1]])
+        return Command("go_to", known[0], spoken), at + tokens[known[1] - 1][2]
+
+    def field_inside(
+        self,
+        sentence: str,
+        targets: frozenset[str],
+        value_targets: Mapping[str, Callable[[str], bool]],
+        current: str | None,
+    ) -> tuple[Command, int, int] | None:
+        """Another field's header inside ``sentence`` dictated into the field ``current``,
+        with no pause written before it, and where it starts and ends, or None: a field's
+        name after a word that ends what was said before ("... posterior horn effusion
+        moderate.", "... distal radius soft tissues mild swelling.") and before what gives
+        it a value: all the rest, a measurement, or a word that says how it is.  Not the
+        field's own name ("Nondisplaced fracture ..." in the fracture field), nor a name
+        after a word that goes with it ("and", "of", "pleural effusion", "clear lungs")."""
+        tokens = _tokens(sentence)
+        said = [t for t, _, _ in tokens]
+        for i in range(1, len(tokens) - 1):
+            if not self._ends_phrase(said[i - 1]):
+                continue
+            known = self._known_start(said[i:], targets)
+            test = value_targets.get(known[0]) if known is not None else None
+            if known is None or test is None or getattr(test, "field", None) == current:
+                continue
+            end = tokens[i + known[1] - 1][2]
+            rest = sentence[end:].lstrip(" ,")
+            measured = getattr(test, "measured", None)
+            if (
+                test(rest)
+                or (measured is not None and measured(rest))
+                or (getattr(test, "described", False) and self._describes(rest))
+                or _there_is(rest)
+            ):
+                spoken = " ".join(said[i : i + known[1]])
+                return Command("go_to", known[0], spoken, unpaused=True), tokens[i][1], end
+        return None
+
+    def _ends_phrase(self, word: str) -> bool:
+        """Whether a field's name said after ``word`` may begin anew: not after a word that
+        needs more after it ("and", "of", "the", "otherwise"), says how something is
+        ("clear", "mild") or names a side or a place ("left", "pleural", "thoracic")."""
+        if word in self.fillers or word in self.not_after or word in self.describes:
+            return False
+        return word not in _GOES_WITH_NEXT and not word.endswith(_MODIFIER_ENDINGS)
 
     def _describes(self, text: str) -> bool:
         """Whether ``text`` (after a field's name) begins with a word that says how the
@@ -506,6 +584,14 @@ class Grammar:
         ends the sentence."""
         end = self.field_clause(text, targets, value_targets)
         return end is not None and (end == len(text) or text[end] in ".!?")
+
+
+#: words that name a side ("left kidney") or lead on to what follows ("otherwise lungs
+#: clear"): a field's name after one does not begin anew
+_GOES_WITH_NEXT = frozenset({"left", "right", "bilateral", "both", "upper", "lower", "otherwise"})
+#: how words that go before a noun often end ("pleural", "thoracic", "basilar", "pulmonary",
+#: "nodular", "calcified"): a field's name after one is that word's noun
+_MODIFIER_ENDINGS = ("al", "ic", "ar", "ary", "ous", "ed")
 
 
 def _there_is(text: str) -> bool:
@@ -596,6 +682,7 @@ def split_commands(
     respell: Callable[[str], str] | None = None,
     filling: Mapping[str, Callable[[str], bool]] | None = None,
     in_field: bool = False,
+    current_field: str | None = None,
 ) -> list[Part]:
     """Cut ``text`` at sentence ends, written or spoken, and classify each sentence; adjacent
     text is merged ("No effusion period next field" is text, then a command).  A sentence may
@@ -610,16 +697,18 @@ def split_commands(
     a section)."""
     parts: list[Part] = []
     fields = value_targets or {}
+    current: str | None = current_field
 
     def targets_now() -> Mapping[str, Callable[[str], bool]] | None:
         return filling if in_field and filling is not None else value_targets
 
     def moved(command: Command) -> None:
-        nonlocal in_field
+        nonlocal in_field, current
         if command.action in ("next_field", "previous_field"):
-            in_field = True
+            in_field, current = True, None
         elif command.action == "go_to":
             in_field = command.target in fields
+            current = getattr(fields.get(command.target or ""), "field", None)
 
     text_start: int | None = None
     text_end = 0
@@ -662,6 +751,19 @@ def split_commands(
                 start = after(start + leading[1], end)
                 continue
             text_start = start if text_start is None else text_start
+            now = targets_now()
+            header = (
+                grammar.field_inside(text[start:said_end], targets, now, current)
+                if in_field and now is not None
+                else None
+            )
+            if header is not None:  # "... posterior horn effusion moderate."
+                text_end = start + header[1]
+                flush(ended=True)
+                parts.append(Part(command=header[0]))
+                moved(header[0])
+                start = after(start + header[2], end)
+                continue
             inside = grammar.parse_inside(text[start:said_end])
             if inside is not None:
                 text_end = start + inside[1]

@@ -50,7 +50,8 @@ class Flag:
     #: "joined_list" (a list the recogniser cut at a pause after "No ...", joined back to it:
     #: the span is the joined part, and ``probability`` is 1.0, as no one word is doubted) |
     #: "guessed_number" (a number written for a word that was none: "free centimeters" ->
-    #: "3 cm")
+    #: "3 cm") | "unpaused" (said after a field's name heard inside a sentence with no pause
+    #: before it: the value is that field's by a guess)
     reason: str
 
     def moved(self, by: int) -> Flag:
