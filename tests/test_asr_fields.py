@@ -502,3 +502,30 @@ def test_a_field_name_inside_prose_said_into_a_field_stays_text() -> None:
     i.apply("Impression medial meniscus complex tear.")
     assert "tear" not in str(_fields(i)["medial_meniscus"]).lower()
     assert "Impression medial meniscus complex tear." in i.draft.text
+
+
+def test_a_field_name_between_pauses_after_a_value_or_its_section_is_a_header() -> None:
+    # the pauses around "mass" written as commas, after the composition's value
+    m = DictationSession(load_template("mammo_birads"))
+    m.apply("Findings. Breast composition c, mass, irregular mass in the upper outer left breast.")
+    values = _fields(m)
+    assert str(values["breast_composition"]).startswith("c. heterogeneously dense")
+    assert values["masses"] == "Irregular mass in the upper outer left breast."
+    # ... or no pause at all after a value said in a few words
+    n = DictationSession(load_template("mammo_birads"))
+    n.apply("Findings breast composition see mass an irregular mass in the left breast.")
+    values = _fields(n)
+    assert str(values["breast_composition"]).startswith("c. heterogeneously dense")
+    assert values["masses"] == "An irregular mass in the left breast."
+    # after its section's name
+    x = DictationSession(load_template("xr_extremity"))
+    x.apply("Findings, fracture, nondisplaced fracture of the distal radius.")
+    assert _fields(x)["fracture"] == "Nondisplaced fracture of the distal radius."
+    # a list of organs keeps its commas; an article is not the letter a
+    c = DictationSession(load_template("mammo_birads"))
+    c.move_to("findings", "breast_composition")
+    c.apply("A mass in the left upper lobe.")
+    assert _fields(c)["masses"] in (None, "None.")
+    h = DictationSession(load_template("chest_xr"))
+    h.apply("Findings, lungs, pleura and heart are normal.")
+    assert "Lungs, pleura and heart are normal." in h.draft.text

@@ -503,11 +503,18 @@ class Grammar:
         with no pause written before it, and where it starts and ends, or None: a field's
         name after a word that ends what was said before ("... posterior horn effusion
         moderate.", "... distal radius soft tissues mild swelling.") and before what gives
-        it a value: all the rest, a measurement, or a word that says how it is.  Not the
-        field's own name ("Nondisplaced fracture ..." in the fracture field), nor a name
-        after a word that goes with it ("and", "of", "pleural effusion", "clear lungs")."""
+        it a value: all the rest, a measurement, or a word that says how it is; or, in a
+        field that takes a number, a choice or yes/no, a field's name right after its value
+        ("see mass and irregular mass ..." in the breast composition).  Not the field's own
+        name ("Nondisplaced fracture ..." in the fracture field), nor a name after a word
+        that goes with it ("and", "of", "pleural effusion", "clear lungs")."""
         tokens = _tokens(sentence)
         said = [t for t, _, _ in tokens]
+        # the field being filled, when it takes a number, a choice or yes/no
+        own = next(
+            (t for t in value_targets.values() if getattr(t, "field", None) == current), None
+        )
+        own = own if current is not None and getattr(own, "comma", False) else None
         for i in range(1, len(tokens) - 1):
             if not self._ends_phrase(said[i - 1]):
                 continue
@@ -523,6 +530,10 @@ class Grammar:
                 or (measured is not None and measured(rest))
                 or (getattr(test, "described", False) and self._describes(rest))
                 or _there_is(rest)
+                # "see mass and irregular mass ..." in the breast composition: its value
+                # said in a few words, another field's name begins that field whatever
+                # follows ("Scattered calcifications are noted." stays a sentence)
+                or (i <= _LONGEST_VALUE and own is not None and own(sentence[: tokens[i][1]]))
             ):
                 spoken = " ".join(said[i : i + known[1]])
                 return Command("go_to", known[0], spoken, unpaused=True), tokens[i][1], end
@@ -586,6 +597,9 @@ class Grammar:
         return end is not None and (end == len(text) or text[end] in ".!?")
 
 
+#: the most words a field's value said before another field's name may have ("see",
+#: "extremely dense", "11.2 cm")
+_LONGEST_VALUE = 3
 #: words that name a side ("left kidney") or lead on to what follows ("otherwise lungs
 #: clear"): a field's name after one does not begin anew
 _GOES_WITH_NEXT = frozenset({"left", "right", "bilateral", "both", "upper", "lower", "otherwise"})
@@ -627,8 +641,10 @@ def _fields_listed(
     endometrial thickness 8 mm, free fluid trace.") or before a field's name that ends the
     sentence ("Breast composition c, mass. An irregular mass ...").  The field must end its
     sentence, or be followed by another such field: "Enlarged, uterine length 9.8 cm, with
-    a fibroid." and "The heart, mediastinum and hila are normal." keep their commas.  As
-    long as ``text``."""
+    a fibroid." and "The heart, mediastinum and hila are normal." keep their commas.  Both
+    commas around a field's name said alone become full stops too when a field's value or
+    the section's name comes before it (:func:`_name_between_commas`).  As long as
+    ``text``."""
     if not targets:
         return text
     out = list(text)
@@ -641,7 +657,44 @@ def _fields_listed(
         if at == len(text) or text[at] in ".!?" or at in cut:
             out[m.start()] = "."
             cut.add(m.start())
+    for m in re.finditer(r",(?=\s)", text):
+        named = _name_between_commas(grammar, text, m.end(), targets, value_targets)
+        if named is not None and m.start() not in cut:
+            out[m.start()] = out[named] = "."
     return "".join(out)
+
+
+def _name_between_commas(
+    grammar: Grammar,
+    text: str,
+    at: int,
+    targets: frozenset[str],
+    value_targets: Mapping[str, Callable[[str], bool]],
+) -> int | None:
+    """Where the comma after a field's name said alone at ``at`` is, when a field that takes
+    a number, a choice or yes/no and its value, or the name of the field's section, come
+    before the comma at ``at``: the pauses around a field's name said after another field
+    ("Breast composition c, mass, irregular mass ...") or after its section ("Findings,
+    fracture, nondisplaced fracture ..."); None otherwise, or when another name follows
+    ("Heart, lungs, and mediastinum ...", "Findings, lungs, pleura and heart ..." keep
+    their commas)."""
+    stop = _CLAUSE_END.search(text, at)
+    named = _named_target(normalise(text[at : stop.start()]), targets) if stop else None
+    if stop is None or text[stop.start()] != "," or named is None:
+        return None
+    if grammar._known_start(normalise(text[stop.end() : stop.end() + 80]).split(), targets):
+        return None  # "Findings, lungs, pleura and heart are normal.": a list of them
+    begin = max(text.rfind(mark, 0, at - 1) for mark in ".,;:!?") + 1
+    words = normalise(text[begin : at - 1]).split()
+    section = grammar.section_words.get(" ".join(words))
+    if section is not None:  # "Findings, fracture, nondisplaced fracture ..."
+        ours = section == getattr(value_targets.get(named), "section", None)
+        return stop.start() if ours else None
+    known = grammar._known_start(words, targets)
+    if known is None or not getattr(value_targets.get(known[0]), "comma", False):
+        return None
+    value = " ".join(words[known[1] :])
+    return stop.start() if value_targets[known[0]](value) else None
 
 
 def _comma_before(sentence: str, offset: int) -> bool:
