@@ -580,7 +580,10 @@ class DictationSession:
         # a measured field's name heard as other words ("And a material thickness 8 mm."):
         # restored before the grammar reads the go-to, and what it takes is flagged
         text, named = restore_measured_names(
-            utterance.text, self.pipeline.measured_names, self.pipeline.corrector.key
+            utterance.text,
+            self.pipeline.measured_names,
+            self.pipeline.corrector.key,
+            numbered=self.pipeline.numbered_names,
         )
         for part in self._parts(text):
             if part.command is not None:

@@ -529,3 +529,19 @@ def test_a_field_name_between_pauses_after_a_value_or_its_section_is_a_header() 
     h = DictationSession(load_template("chest_xr"))
     h.apply("Findings, lungs, pleura and heart are normal.")
     assert "Lungs, pleura and heart are normal." in h.draft.text
+
+
+def test_a_numbered_scale_misheard_before_its_number_fills_its_field() -> None:
+    m = DictationSession(load_template("mammo_birads"))
+    m.apply("Impression. Suspicious mass. By rads 4.")
+    assert _fields(m)["birads"] == "4 - suspicious"
+    (issue,) = m.issues  # restored from other words: confirmed
+    assert "belongs in 'BI-RADS assessment category'" in issue.message
+    pipeline = build_pipeline(spec=load_template("mammo_birads"))
+    assert pipeline.process("Suspicious mass. By reds 4.", []).text.endswith("BI-RADS 4.")
+    # another scale written as an acronym is not taken for it; nor words that are not near
+    said = "TI-RADS 4, fine needle aspiration recommended."
+    assert pipeline.process(said, []).text == said
+    n = DictationSession(load_template("mammo_birads"))
+    n.apply("Buy rats 4.")
+    assert _fields(n)["birads"] in (None, "1 - negative")

@@ -21,6 +21,7 @@ __all__ = [
     "choice_words",
     "measured_fields",
     "measured_names",
+    "numbered_names",
     "restore_measured_names",
     "said_value",
     "starts_with_measurement",
@@ -75,6 +76,10 @@ _SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+)(?=[A-Za-z])")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.-]*")
 #: the most words a measured field's name may be heard as
 _NAME_WORDS = 5
+#: a word written in capitals ("TI-RADS", "PI-RADS"): heard as an acronym, not as words
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+#: a number that ends its sentence or clause ("4.", "four, suspicious")
+_NUMBER_ALONE = re.compile(r"[A-Za-z0-9]+\s*(?:[.,;!?]|$)")
 
 
 def measured_fields(spec: Any) -> list[tuple[Any, tuple[str, ...]]]:
@@ -93,8 +98,34 @@ def measured_fields(spec: Any) -> list[tuple[Any, tuple[str, ...]]]:
 def measured_names(spec: Any) -> tuple[str, ...]:
     """The names of template ``spec``'s measured fields (:func:`measured_fields`), each
     once however it is cased or spaced."""
+    return _once(said for _, said in measured_fields(spec))
+
+
+def numbered_names(spec: Any) -> tuple[str, ...]:
+    """The names (trigger, label) of template ``spec``'s choice fields whose choices are
+    numbered ("4 - suspicious"): what a radiologist says before the number ("BI-RADS 4")."""
+    out: list[tuple[str, ...]] = []
+    for sec in getattr(spec, "sections", ()):
+        for fld in getattr(sec, "fields", ()) or ():
+            choices = getattr(fld, "choices", ()) or ()
+            keys = [ENUMERATED.match(c) for c in choices]
+            if (
+                getattr(fld, "type", "") == "choice"
+                and choices
+                and all(k is not None and k.group("key").isdigit() for k in keys)
+            ):
+                label = " ".join(str(getattr(fld, "label", "") or "").split())
+                trigger = " ".join(str(getattr(fld, "trigger", "") or "").split())
+                # the trigger as the label spells it ("birads" -> "BI-RADS")
+                spelt = [w for w in label.split() if trigger and _squash(w) == _squash(trigger)]
+                out.append(tuple(n for n in (spelt[0] if spelt else trigger, label) if n))
+    return _once(out)
+
+
+def _once(groups: Any) -> tuple[str, ...]:
+    """The names of ``groups`` of names, each once however it is cased or spaced."""
     names: dict[str, str] = {}
-    for _, said in measured_fields(spec):
+    for said in groups:
         for name in said:
             names.setdefault(normalise(name), name)
     return tuple(names.values())
@@ -115,31 +146,44 @@ def restore_measured_names(
     key: Callable[[str], str],
     *,
     min_score: float = NAME_SCORE,
+    numbered: Sequence[str] = (),
 ) -> tuple[str, list[Correction]]:
     """``text`` with the words that begin a sentence right before a measurement (in digits
     or words) written as the measured field's name they sound like ("And a material
     thickness 8 mm." -> "Endometrial thickness 8 mm."), and those changes (kind
     ``"field"``, at their place in ``text``).  The words must be within ``min_score`` of
     one of ``names`` only (``key``: the corrector's sound-alike key); words that begin with
-    a name, however it is spaced ("Postvoid residual volume is 50 mL."), are left alone."""
+    a name, however it is spaced ("Postvoid residual volume is 50 mL."), are left alone.
+    ``numbered``: names of fields whose value is a number said alone, restored the same
+    way before a number that ends its sentence or clause ("By rads 4." -> "BI-RADS 4."),
+    unless the words were written as an acronym ("TI-RADS 4.")."""
     from rapidfuzz import fuzz
 
-    if not names:
+    if not names and not numbered:
         return text, []
     keys = [(name, key(name)) for name in names]
-    squashed = [_squash(name) for name in names]
+    numbered_keys = [(name, key(name)) for name in numbered]
+    squashed = [_squash(name) for name in (*names, *numbered)]
     changes: list[Correction] = []
     for m in _SENTENCE_START.finditer(text):
         tokens = list(_TOKEN.finditer(text, m.end(), m.end() + 200))[: _NAME_WORDS + 1]
         count = next((i for i, t in enumerate(tokens) if _is_number(t.group(0))), 0)
-        if not count or not starts_with_measurement(text[tokens[count].start() :]):
+        if not count:
+            continue
+        said = text[tokens[count].start() :]
+        pool = keys if starts_with_measurement(said) else []
+        if not pool and _NUMBER_ALONE.match(said):
+            pool = numbered_keys
+        if not pool:
             continue
         start, end = m.end(), tokens[count - 1].end()
         head = text[start:end].rstrip(".,:;")
         end = start + len(head)
         if "." in head or any(_squash(head).startswith(name) for name in squashed):
             continue  # a name already, perhaps with more words ("... volume is")
-        scores = sorted(((fuzz.ratio(key(head), k), n) for n, k in keys), reverse=True)
+        if pool is numbered_keys and _ACRONYM.search(head):
+            continue  # another scale written as such ("TI-RADS 4."), not a misheard name
+        scores = sorted(((fuzz.ratio(key(head), k), n) for n, k in pool), reverse=True)
         best, name = scores[0]
         if best < min_score or (len(scores) > 1 and scores[1][0] >= best):
             continue

@@ -16,7 +16,7 @@ from typing import Any
 
 from reporting.asr.agreement import Agreement, load_agreement
 from reporting.asr.correction import Correction, Corrector, load_corrector
-from reporting.asr.fields import measured_names, restore_measured_names
+from reporting.asr.fields import measured_names, numbered_names, restore_measured_names
 from reporting.asr.formatting import (
     FormatOptions,
     append_text,
@@ -274,6 +274,9 @@ class TextPipeline:
     #: the template's measured fields' names, restored when misheard before a measurement
     #: (:func:`~reporting.asr.fields.restore_measured_names`)
     measured_names: tuple[str, ...] = ()
+    #: the names of its choice fields with numbered choices, restored before a number
+    #: ("By rads 4." -> "BI-RADS 4.")
+    numbered_names: tuple[str, ...] = ()
     #: a plural subject written singular before "are" is made plural (None: never)
     agreement: Agreement | None = field(default_factory=load_agreement)
 
@@ -329,9 +332,9 @@ class TextPipeline:
             corrected, agreed = self.agreement.agree(corrected)
             corrections += agreed
         formatted = format_text(corrected, self.format_options)
-        if self.measured_names:
+        if self.measured_names or self.numbered_names:
             formatted, named = restore_measured_names(
-                formatted, self.measured_names, self.corrector.key
+                formatted, self.measured_names, self.corrector.key, numbered=self.numbered_names
             )
             corrections += tuple(named)
         joined: tuple[Flag, ...] = ()
@@ -492,4 +495,5 @@ def build_pipeline(
         template,
         book,
         measured_names=measured_names(spec) if spec is not None else (),
+        numbered_names=numbered_names(spec) if spec is not None else (),
     )
