@@ -488,23 +488,19 @@ class DictationSession:
             if what in ("this word", "the negation") and any(c.isdigit() for c in word):
                 # a doubtful "minus" in "-10"; "number", or Whisper's "No.", in "1."
                 what = "the number"
+            fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
+            name = fspec.label if fspec is not None else sec.title
             if reason == "field":
-                fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
-                name = fspec.label if fspec is not None else sec.title
                 message = (
                     f"please confirm that '{word}' belongs in '{name}': the recogniser was only "
                     f"{prob:.0%} sure of the field's name"
                 )
             elif reason == "from_text":
-                fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
-                name = fspec.label if fspec is not None else sec.title
                 message = (
                     f"please confirm '{word}' in '{name}': it was taken from the text dictated "
                     "with the field's name, not said into the field"
                 )
             elif reason == "unpaused":
-                fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
-                name = fspec.label if fspec is not None else sec.title
                 message = (
                     f"please confirm that '{word}' belongs in '{name}': the field's name was "
                     "heard inside the sentence before it, with no pause"

@@ -805,19 +805,15 @@ def split_commands(
                 continue
             text_start = start if text_start is None else text_start
             now = targets_now()
-            header = (
+            # a command said inside the sentence, or another field's header there ("...
+            # posterior horn effusion moderate."): the one said first
+            found = [
+                grammar.parse_inside(text[start:said_end]),
                 grammar.field_inside(text[start:said_end], targets, now, current)
                 if in_field and now is not None
-                else None
-            )
-            if header is not None:  # "... posterior horn effusion moderate."
-                text_end = start + header[1]
-                flush(ended=True)
-                parts.append(Part(command=header[0]))
-                moved(header[0])
-                start = after(start + header[2], end)
-                continue
-            inside = grammar.parse_inside(text[start:said_end])
+                else None,
+            ]
+            inside = min((f for f in found if f is not None), key=lambda f: f[1], default=None)
             if inside is not None:
                 text_end = start + inside[1]
                 flush(ended=True)
