@@ -194,6 +194,11 @@ def _guessed_name(
     return lambda said: [Flag(0, len(said), said, p, "field")]
 
 
+def _percent(probability: float) -> str:
+    """A probability as the radiologist reads it: "12%", and "under 1%" rather than "0%"."""
+    return "under 1%" if probability < 0.005 else f"{probability:.0%}"
+
+
 def _unpaused(said: str) -> list[Flag]:
     """The flag over what is said after a field's name heard inside a sentence with no
     pause before it ("... hematoma midline shift 6 mm."): confirm it belongs there."""
@@ -493,7 +498,7 @@ class DictationSession:
             if reason == "field":
                 message = (
                     f"please confirm that '{word}' belongs in '{name}': the recogniser was only "
-                    f"{prob:.0%} sure of the field's name"
+                    f"{_percent(prob)} sure of the field's name"
                 )
             elif reason == "from_text":
                 message = (
@@ -520,7 +525,7 @@ class DictationSession:
                 why = (
                     "it is neither an English word nor a radiology term"
                     if reason == "made_up"
-                    else f"the recogniser was only {prob:.0%} sure"
+                    else f"the recogniser was only {_percent(prob)} sure"
                 )
                 message = f"please confirm {what} '{word}': {why}"
                 if reason == "side" and _bare_word(word) not in SIDE_WORDS:

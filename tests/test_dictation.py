@@ -199,6 +199,9 @@ def test_a_doubtful_side_and_a_word_that_may_hide_one_are_told_apart(chest) -> N
         "please confirm 'Heart': a side may be misheard or lost here (the recogniser was only "
         "13% sure)"
     )
+    s.apply(transcript_from_text("Mild right effusion.", probabilities={"right": 0.001}))
+    messages = {i.evidence[0].text: i.message for i in s.issues}
+    assert messages["right"].endswith("the recogniser was only under 1% sure")
 
 
 def test_previous_and_next_stay_inside_the_template(chest) -> None:
