@@ -44,6 +44,7 @@ from reporting.asr.fields import (
     MEASURE_WORDS,
     measured_fields,
     restore_measured_names,
+    restore_names_said_alone,
     said_value,
     starts_with_measurement,
     value_of,
@@ -263,6 +264,8 @@ class DictationSession:
                 )
                 self._value_targets[name] = test
                 self._value_targets_in_field[name] = dataclasses.replace(test, described=True)
+        #: the fields' names (labels, triggers), as a header said alone is restored to one
+        self._field_names = tuple(n for n, i in self._targets.items() if self._stops[i].field)
         self._macros = frozenset(normalise(k) for k in getattr(spec, "normal_macros", {}) or {})
         if _resume is not None:
             self._base, history, self._seq = _resume
@@ -586,6 +589,9 @@ class DictationSession:
             self.pipeline.corrector.key,
             numbered=self.pipeline.numbered_names,
         )
+        # a field's name said alone and heard as other words ("Bright ovary.")
+        text, alone = restore_names_said_alone(text, self._field_names, self.pipeline.corrector.key)
+        named = [*named, *alone]
         for part in self._parts(text):
             if part.command is not None:
                 if part.command.action == "undo":

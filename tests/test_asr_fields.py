@@ -545,3 +545,20 @@ def test_a_numbered_scale_misheard_before_its_number_fills_its_field() -> None:
     n = DictationSession(load_template("mammo_birads"))
     n.apply("Buy rats 4.")
     assert _fields(n)["birads"] in (None, "1 - negative")
+
+
+def test_a_field_name_said_alone_and_misheard_is_its_header() -> None:
+    s = DictationSession(load_template("us_pelvis_female"))
+    s.apply("Findings. Bright ovary. There is a 3 cm simple cyst. Left ovary normal.")
+    values = _fields(s)
+    assert values["right_ovary"] == "There is a 3 cm simple cyst."
+    assert values["left_ovary"] == "Normal."
+    (issue,) = s.issues  # the restored name's value is confirmed
+    assert "belongs in 'Right ovary'" in issue.message
+    # a sentence that holds a name, or a word more or less, is not a misheard name
+    h = DictationSession(load_template("ct_head"))
+    h.apply("No midline shift.")
+    assert "No midline shift." in h.draft.text
+    x = DictationSession(load_template("xr_extremity"))
+    x.apply("No fracture.")
+    assert "No fracture." in x.draft.text

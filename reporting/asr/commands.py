@@ -747,7 +747,9 @@ def split_commands(
     left after a command is read again as a sentence of its own.  ``filling``: the value
     targets to read with while a field is being filled (``in_field``: at the start of
     ``text``; then after a go-to a field, or to the next or previous field, and until a go-to
-    a section)."""
+    a section); while one is, another field's header may begin inside a sentence
+    (:meth:`Grammar.field_inside`; ``current_field``: the id of the field being filled at
+    the start of ``text``, whose own name is never such a header)."""
     parts: list[Part] = []
     fields = value_targets or {}
     current: str | None = current_field

@@ -23,6 +23,7 @@ __all__ = [
     "measured_names",
     "numbered_names",
     "restore_measured_names",
+    "restore_names_said_alone",
     "said_value",
     "starts_with_measurement",
     "value_of",
@@ -189,6 +190,51 @@ def restore_measured_names(
             continue
         written = name[0].upper() + name[1:] if head[:1].isupper() else name
         changes.append(Correction(start, end, head, written, "field"))
+    out = text
+    for change in reversed(changes):
+        out = out[: change.start] + change.written + out[change.end :]
+    return out, changes
+
+
+#: how alike (rapidfuzz ratio of the sound-alike keys) a sentence said alone must be to a
+#: field's name to be taken for it, and by how much more than to any other name
+ALONE_SCORE = 85.0
+ALONE_MARGIN = 10.0
+#: a sentence of a few words and nothing else ("Bright ovary.")
+_SAID_ALONE = re.compile(r"(?:^|(?<=[.!?])\s+)(?P<said>[A-Za-z][A-Za-z' -]{0,40}?)[.!?]+(?=\s|$)")
+
+
+def restore_names_said_alone(
+    text: str, names: Sequence[str], key: Callable[[str], str]
+) -> tuple[str, list[Correction]]:
+    """``text`` with each sentence of up to four words and nothing else that sounds like
+    one field's name (``names``; ``key``: the corrector's sound-alike key) written as that
+    name, and those changes (kind ``"field"``): a field's name said alone as a header and
+    heard as other words ("Bright ovary." -> "Right ovary.").  The sentence must be within
+    :data:`ALONE_SCORE` of the name and :data:`ALONE_MARGIN` nearer to it than to any
+    other name, and have as many words; a sentence that holds a name, however spaced, is
+    left alone ("No midline shift.")."""
+    from rapidfuzz import fuzz
+
+    if not names:
+        return text, []
+    keys = [(name, key(name)) for name in names]
+    spaced = {normalise(name) for name in names}
+    changes: list[Correction] = []
+    for m in _SAID_ALONE.finditer(text):
+        said = m.group("said").strip()
+        words = f" {normalise(said)} "
+        if len(said.split()) > 4 or any(f" {name} " in words for name in spaced):
+            continue  # a name, perhaps with more words ("No midline shift.")
+        scores = sorted(((fuzz.ratio(key(said), k), n) for n, k in keys), reverse=True)
+        best, name = scores[0]
+        if best < ALONE_SCORE or (len(scores) > 1 and scores[1][0] > best - ALONE_MARGIN):
+            continue
+        if len(name.split()) != len(said.split()):
+            continue  # a word more or less is not a mis-hearing of the name ("No fracture.")
+        start = m.start("said")
+        written = name[0].upper() + name[1:] if said[:1].isupper() else name
+        changes.append(Correction(start, start + len(said), said, written, "field"))
     out = text
     for change in reversed(changes):
         out = out[: change.start] + change.written + out[change.end :]
