@@ -545,6 +545,13 @@ def test_a_numbered_scale_misheard_before_its_number_fills_its_field() -> None:
     n = DictationSession(load_template("mammo_birads"))
     n.apply("Buy rats 4.")
     assert _fields(n)["birads"] in (None, "1 - negative")
+    # at the end of a sentence dictated into another field, with no pause before it
+    r = DictationSession(load_template("mammo_birads"))
+    r.move_to("findings", "masses")
+    r.apply("Irregular mass in the left breast by reds 4.")
+    values = _fields(r)
+    assert values["masses"] == "Irregular mass in the left breast."
+    assert values["birads"] == "4 - suspicious"
 
 
 def test_a_field_name_said_alone_and_misheard_is_its_header() -> None:

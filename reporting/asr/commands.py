@@ -518,7 +518,7 @@ class Grammar:
         for i in range(1, len(tokens) - 1):
             if not self._ends_phrase(said[i - 1]):
                 continue
-            known = self._known_start(said[i:], targets)
+            known = self._known_start(said[i:], targets) or _spaced_start(said[i:], targets)
             test = value_targets.get(known[0]) if known is not None else None
             if known is None or test is None or getattr(test, "field", None) == current:
                 continue
@@ -617,6 +617,16 @@ def _closed(targets: frozenset[str]) -> dict[str, str]:
     """``targets`` by their letters without spaces: a name spaced otherwise is the same name
     ("bi rads" is "birads", "postvoid" is "post void")."""
     return {t.replace(" ", ""): t for t in targets}
+
+
+def _spaced_start(words: list[str], targets: frozenset[str]) -> tuple[str, int] | None:
+    """The longest target, spaced otherwise ("bi rads" for "birads"), that begins ``words``
+    with more words after it, and how many words it takes."""
+    for k in range(min(len(words) - 1, _LONGEST_HEADER), 0, -1):
+        target = _named_target(" ".join(words[:k]), targets)
+        if target is not None:
+            return target, k
+    return None
 
 
 def _named_target(said: str, targets: frozenset[str]) -> str | None:

@@ -190,10 +190,40 @@ def restore_measured_names(
             continue
         written = name[0].upper() + name[1:] if head[:1].isupper() else name
         changes.append(Correction(start, end, head, written, "field"))
+    if numbered_keys:
+        starts = {c.start for c in changes}
+        changes += [
+            c
+            for c in _numbered_at_end(text, numbered_keys, key, min_score)
+            if c.start not in starts
+        ]
+        changes.sort(key=lambda c: c.start)
     out = text
     for change in reversed(changes):
         out = out[: change.start] + change.written + out[change.end :]
     return out, changes
+
+
+def _numbered_at_end(
+    text: str, keys: list[tuple[str, str]], key: Callable[[str], str], min_score: float
+) -> list[Correction]:
+    """The two words before a one-digit number that ends a sentence inside it, when they
+    sound like one numbered field's name (``keys``): "... upper outer left breast by reds
+    4." -> "... BI-RADS 4.".  Not words written as an acronym, nor a name already."""
+    from rapidfuzz import fuzz
+
+    out: list[Correction] = []
+    for m in re.finditer(r"\b(?P<head>[A-Za-z][a-z]* [a-z]+) \d[.!?]*(?=\s|$)", text):
+        head = m.group("head")
+        if _ACRONYM.search(head) or any(_squash(head) == _squash(n) for n, _ in keys):
+            continue
+        scores = sorted(((fuzz.ratio(key(head), k), n) for n, k in keys), reverse=True)
+        best, name = scores[0]
+        if best < min_score or (len(scores) > 1 and scores[1][0] >= best):
+            continue
+        written = name[0].upper() + name[1:] if head[:1].isupper() else name
+        out.append(Correction(m.start("head"), m.end("head"), head, written, "field"))
+    return out
 
 
 #: how alike (rapidfuzz ratio of the sound-alike keys) a sentence said alone must be to a
