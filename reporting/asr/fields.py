@@ -158,8 +158,6 @@ def restore_measured_names(
     ``numbered``: names of fields whose value is a number said alone, restored the same
     way before a number that ends its sentence or clause ("By rads 4." -> "BI-RADS 4."),
     unless the words were written as an acronym ("TI-RADS 4.")."""
-    from rapidfuzz import fuzz
-
     if not names and not numbered:
         return text, []
     keys = [(name, key(name)) for name in names]
@@ -184,12 +182,10 @@ def restore_measured_names(
             continue  # a name already, perhaps with more words ("... volume is")
         if pool is numbered_keys and _ACRONYM.search(head):
             continue  # another scale written as such ("TI-RADS 4."), not a misheard name
-        scores = sorted(((fuzz.ratio(key(head), k), n) for n, k in pool), reverse=True)
-        best, name = scores[0]
-        if best < min_score or (len(scores) > 1 and scores[1][0] >= best):
+        best, second, name = _nearest_name(head, pool, key)
+        if best < min_score or second >= best:
             continue
-        written = name[0].upper() + name[1:] if head[:1].isupper() else name
-        changes.append(Correction(start, end, head, written, "field"))
+        changes.append(Correction(start, end, head, _cased(name, head), "field"))
     if numbered_keys:
         starts = {c.start for c in changes}
         changes += [
@@ -198,10 +194,7 @@ def restore_measured_names(
             if c.start not in starts
         ]
         changes.sort(key=lambda c: c.start)
-    out = text
-    for change in reversed(changes):
-        out = out[: change.start] + change.written + out[change.end :]
-    return out, changes
+    return _applied(text, changes), changes
 
 
 def _numbered_at_end(
@@ -210,19 +203,15 @@ def _numbered_at_end(
     """The two words before a one-digit number that ends a sentence inside it, when they
     sound like one numbered field's name (``keys``): "... upper outer left breast by reds
     4." -> "... BI-RADS 4.".  Not words written as an acronym, nor a name already."""
-    from rapidfuzz import fuzz
-
     out: list[Correction] = []
     for m in re.finditer(r"\b(?P<head>[A-Za-z][a-z]* [a-z]+) \d[.!?]*(?=\s|$)", text):
         head = m.group("head")
         if _ACRONYM.search(head) or any(_squash(head) == _squash(n) for n, _ in keys):
             continue
-        scores = sorted(((fuzz.ratio(key(head), k), n) for n, k in keys), reverse=True)
-        best, name = scores[0]
-        if best < min_score or (len(scores) > 1 and scores[1][0] >= best):
+        best, second, name = _nearest_name(head, keys, key)
+        if best < min_score or second >= best:
             continue
-        written = name[0].upper() + name[1:] if head[:1].isupper() else name
-        out.append(Correction(m.start("head"), m.end("head"), head, written, "field"))
+        out.append(Correction(m.start("head"), m.end("head"), head, _cased(name, head), "field"))
     return out
 
 
@@ -244,8 +233,6 @@ def restore_names_said_alone(
     :data:`ALONE_SCORE` of the name and :data:`ALONE_MARGIN` nearer to it than to any
     other name, and have as many words; a sentence that holds a name, however spaced, is
     left alone ("No midline shift.")."""
-    from rapidfuzz import fuzz
-
     if not names:
         return text, []
     keys = [(name, key(name)) for name in names]
@@ -256,19 +243,38 @@ def restore_names_said_alone(
         words = f" {normalise(said)} "
         if len(said.split()) > 4 or any(f" {name} " in words for name in spaced):
             continue  # a name, perhaps with more words ("No midline shift.")
-        scores = sorted(((fuzz.ratio(key(said), k), n) for n, k in keys), reverse=True)
-        best, name = scores[0]
-        if best < ALONE_SCORE or (len(scores) > 1 and scores[1][0] > best - ALONE_MARGIN):
+        best, second, name = _nearest_name(said, keys, key)
+        if best < ALONE_SCORE or second > best - ALONE_MARGIN:
             continue
         if len(name.split()) != len(said.split()):
             continue  # a word more or less is not a mis-hearing of the name ("No fracture.")
         start = m.start("said")
-        written = name[0].upper() + name[1:] if said[:1].isupper() else name
-        changes.append(Correction(start, start + len(said), said, written, "field"))
+        changes.append(Correction(start, start + len(said), said, _cased(name, said), "field"))
+    return _applied(text, changes), changes
+
+
+def _nearest_name(
+    said: str, keys: Sequence[tuple[str, str]], key: Callable[[str], str]
+) -> tuple[float, float, str]:
+    """How alike ``said``'s sound-alike key is to the nearest of ``keys`` ((name, key)
+    pairs), to the next nearest (-1 when there is none), and the nearest name."""
+    from rapidfuzz import fuzz
+
+    scores = sorted(((fuzz.ratio(key(said), k), n) for n, k in keys), reverse=True)
+    return scores[0][0], scores[1][0] if len(scores) > 1 else -1.0, scores[0][1]
+
+
+def _cased(name: str, said: str) -> str:
+    """``name`` begun with a capital when ``said`` was ("Bright ovary" -> "Right ovary")."""
+    return name[0].upper() + name[1:] if said[:1].isupper() else name
+
+
+def _applied(text: str, changes: Sequence[Correction]) -> str:
+    """``text`` with ``changes`` (in order, not overlapping) written in."""
     out = text
     for change in reversed(changes):
         out = out[: change.start] + change.written + out[change.end :]
-    return out, changes
+    return out
 
 
 def said_value(fspec: Any, text: str) -> Any:
