@@ -118,6 +118,48 @@ def test_a_join_only_turns_full_stops_into_commas(parts: list[str]) -> None:
     assert joined.count(",") - text.count(",") == len(spans)
 
 
+# the list's last item cut off as a sentence of its own, "Or ..." (reference clip, flite rms):
+# every full stop inside the list becomes a comma
+@pytest.mark.parametrize(
+    ("heard", "joined", "parts"),
+    [
+        (
+            "Similar to the previous exam. No pleural effusion. Focal airspace opacities. "
+            "Or pneumothorax.",
+            "Similar to the previous exam. No pleural effusion, focal airspace opacities, "
+            "or pneumothorax.",
+            ["focal airspace opacities", "or pneumothorax"],
+        ),
+        (
+            "No pleural effusion. Or pneumothorax.",
+            "No pleural effusion, or pneumothorax.",
+            ["or pneumothorax"],
+        ),
+        ("No effusion. Nor pneumothorax", "No effusion, nor pneumothorax", ["nor pneumothorax"]),
+    ],
+)
+def test_a_list_whose_last_item_was_cut_off_too_is_joined_whole(
+    heard: str, joined: str, parts: list[str]
+) -> None:
+    text, spans = join_negated_lists(heard, RULES)
+    assert text == joined
+    assert [text[a:b] for a, b in spans] == parts
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Small effusion. Focal opacities. Or pneumothorax.",  # nothing negated before
+        "No pneumothorax. Left base opacity is seen. Or atelectasis.",  # a clause, not an item
+        "No effusion. Focal opacities.\nOr pneumothorax.",  # a line break ends the list
+        "No effusion. Or CT.",
+        "No acute abnormality. Or pneumothorax.",  # about the whole study
+    ],
+)
+def test_an_or_sentence_is_joined_only_to_a_negated_list(written: str) -> None:
+    assert join_negated_lists(written, RULES) == (written, ())
+
+
 def test_the_pipeline_joins_flags_and_the_nlp_reads_the_list_as_negated(pipeline) -> None:
     from reporting.nlp import analyze
 

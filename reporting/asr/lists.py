@@ -5,7 +5,9 @@ stop.  "No gross consolidation, atelectasis or infiltrate." then comes out as "N
 consolidation. Atelectasis or infiltrate.", and the last two findings read as present: the
 opposite of what was said.  :func:`join_negated_lists` puts the comma back when the sentence
 before names one finding after a negation ("No fractures.") and the fragment after it is a
-short verbless list ("Dislocations or bone destruction.").  The rules are data
+short verbless list ("Dislocations or bone destruction.").  When the list's last item was cut
+off as well ("No pleural effusion. Focal airspace opacities. Or pneumothorax."), both full stops
+become commas: a sentence that starts with "or" ends the list.  The rules are data
 (``lexicons/asr_lists.json``); the join keeps the text's length, so spans found before it stay
 valid::
 
@@ -124,13 +126,16 @@ def _bare_list(fragment: str, rules: ListRules) -> bool:
     """Whether ``fragment`` (its full stop left out) is a short verbless list of findings:
     "Atelectasis or infiltrate", "Large pleural effusion or pneumothorax"."""
     words = _words(fragment)
-    if not 3 <= len(words) <= rules.max_fragment_words or re.search(r"[\d;:?!()/]", fragment):
+    # "Or pneumothorax": the list's last item cut off on its own
+    shortest = 2 if words and words[0] in rules.list_words else 3
+    if not shortest <= len(words) <= rules.max_fragment_words:
+        return False
+    if re.search(r"[\d;:?!()/]", fragment):
         return False
     if rules.negation_length(words) or words[0] in ("not", "none", "neither"):
         return False
-    return any(w in rules.list_words for w in words[1:-1]) and not any(
-        w in rules.clause_words for w in words
-    )
+    listed = shortest == 2 or any(w in rules.list_words for w in words[1:-1])
+    return listed and not any(w in rules.clause_words for w in words)
 
 
 def join_negated_lists(
@@ -152,16 +157,43 @@ def join_negated_lists(
             continue
         before = bisect_left(ends, stop.start()) - 1
         start = (ends[before] if before >= 0 else -1) + 1
-        end = stops[i + 1].start() if i + 1 < len(stops) else len(text)
-        fragment = text[begin:end].split("\n", 1)[0].rstrip().removesuffix(".").rstrip()
-        first = _WORD.match(fragment)
-        if first is None or not _one_negated_finding(text[start : stop.start()], rules):
+        if not _one_negated_finding(text[start : stop.start()], rules):
             continue
-        if not _bare_list(fragment, rules):
+        parts = [_fragment(text, begin, stops[i + 1 :])]
+        cut_too = i + 1 < len(stops) and "\n" not in text[begin : stops[i + 1].start()]
+        if cut_too and not _bare_list(parts[0], rules):
+            # "No pleural effusion. Focal airspace opacities. Or pneumothorax.": the list's
+            # last item was cut off too
+            after = _fragment(text, stops[i + 1].end(), stops[i + 2 :])
+            if _starts_list(after, rules) and _bare_list(f"{parts[0]} {after}", rules):
+                parts.append(after)
+        if not _bare_list(" ".join(parts), rules):
             continue
-        out[stop.start()] = ","
-        word = first.group(0)
-        if word[0].isupper() and (len(word) == 1 or not word[1:2].isupper()):
-            out[begin] = word[0].lower()
-        joined.append((begin, begin + len(fragment)))
+        for cut, part in zip((stop, *stops[i + 1 :]), parts, strict=False):
+            out[cut.start()] = ","
+            _lower_first(out, cut.end(), part)
+            joined.append((cut.end(), cut.end() + len(part)))
     return "".join(out), tuple(joined)
+
+
+def _fragment(text: str, begin: int, later: list[re.Match[str]]) -> str:
+    """The sentence that starts at ``begin``, without its full stop, up to the next of the
+    ``later`` full stops or the end of its line."""
+    end = later[0].start() if later else len(text)
+    return text[begin:end].split("\n", 1)[0].rstrip().removesuffix(".").rstrip()
+
+
+def _starts_list(fragment: str, rules: ListRules) -> bool:
+    words = _words(fragment)
+    return bool(words) and words[0] in rules.list_words
+
+
+def _lower_first(out: list[str], begin: int, part: str) -> None:
+    """Write the first letter of ``part`` (at ``begin`` of ``out``) in lower case, unless its
+    word is an abbreviation ("CT")."""
+    first = _WORD.match(part)
+    if first is None:
+        return
+    word = first.group(0)
+    if word[0].isupper() and (len(word) == 1 or not word[1:2].isupper()):
+        out[begin] = word[0].lower()
