@@ -46,6 +46,7 @@ from reporting.asr.fields import (
     restore_measured_names,
     restore_names_said_alone,
     said_value,
+    spoken_targets,
     starts_with_measurement,
     value_of,
 )
@@ -350,16 +351,9 @@ class DictationSession:
 
     def _build_targets(self) -> dict[str, int]:
         targets: dict[str, int] = {}
-        for i, stop in enumerate(self._stops):
-            sec = self.spec.section(stop.section)
-            if stop.field is None:
-                for name in (sec.name.replace("_", " "), sec.title):
-                    targets.setdefault(normalise(name), i)
-            else:
-                fspec = sec.field(stop.field)
-                for name in (fspec.label, fspec.trigger or "", fspec.id.replace("_", " ")):
-                    if name:
-                        targets.setdefault(normalise(name), i)
+        index = {(stop.section, stop.field): i for i, stop in enumerate(self._stops)}
+        for name, section, field_id in spoken_targets(self.spec):
+            targets.setdefault(name, index[section, field_id])
         for word, section in self.grammar.section_words.items():
             idx = next(
                 (i for i, s in enumerate(self._stops) if s.section == section and s.field is None),

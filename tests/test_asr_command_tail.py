@@ -299,3 +299,35 @@ def test_text_is_not_taken_for_a_break(
     got, listener = _listened_to(heard, again, pipeline)
     assert got.text == heard.text
     assert len(listener.calls) == listens
+
+
+def test_a_part_of_the_template_said_alone_is_not_heard_again_as_a_command() -> None:
+    # field benchmark, espeak en-gb: the doubtful "Gallbladder." heard again with the commands
+    # as the prompt came back, sure of itself, as "Scratch that.", which took back both
+    # measurements said before it and put the gallstones into the bile duct's field
+    spec = load_template("us_abdomen")
+    pipe = build_pipeline(spec=spec)
+    heard = transcript_from_text(
+        "Findings. Liver length 16 cm. Common bile duct 4 mm. Gallbladder. "
+        "Multiple gallstones without wall thickening.",
+        probabilities={"gallbladder": 0.3},
+    )
+    audio = np.full(6 * SECOND, 0.1, np.float32)
+
+    def scratch(_audio: np.ndarray) -> str:
+        return "Scratch that."
+
+    tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipe)
+    tail.listener = listener = FakeTranscriber(respond=scratch)  # type: ignore[union-attr]
+    got = tail.transcribe(audio)
+    assert got.text == heard.text and listener.calls == []
+    session = DictationSession(spec, pipeline=pipe)
+    session.apply(got)
+    findings = session.draft.section("findings")
+    assert findings.field("liver_length").value == 16
+    assert findings.field("cbd_diameter").value == 4
+    assert findings.field("gallbladder").value == "Multiple gallstones without wall thickening."
+    # a template without such a field listens to the same sentence
+    other = CommandTail.for_pipeline(FakeTranscriber([heard]), build_pipeline())
+    other.listener = FakeTranscriber(respond=scratch)  # type: ignore[union-attr]
+    assert "Scratch that." in other.transcribe(audio).text

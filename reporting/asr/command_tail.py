@@ -3,7 +3,8 @@
 The decoder's prompt is report text, so a command said with dictated text, or alone, is often
 written as report-like words: "Delete last sentence." as "Delete left antennas.", "Scratch
 that." as "Crash net.", "Undo." as "Adieu.".  When a sentence of what was heard is short and
-not a command (and, before the last, its words were doubtful: :data:`DOUBT`),
+not a command nor the name of a part of the template (a go-to said alone: "Gallbladder.";
+and, before the last, its words were doubtful: :data:`DOUBT`),
 :class:`CommandTail` decodes its audio (from its first word to the next sentence's) again with
 the voice commands as the whole prompt; when that hearing is nothing
 but commands, and the decoder was sure enough of it (:data:`MIN_LOGPROB`), it takes the
@@ -130,16 +131,20 @@ class CommandTail(Wrapping):
         if not prompt:
             return transcriber
         grammar = grammar or load_grammar()
+        # the template's sections and fields, said alone ("Gallbladder."), are go-tos already
+        targets = frozenset(getattr(pipeline, "go_to_names", ()) or ())
 
-        def parts(text: str) -> list[Any]:
-            return split_commands(grammar, text)
+        def parts(text: str, named: frozenset[str] = frozenset()) -> list[Any]:
+            return split_commands(grammar, text, targets=named)
 
         return cls(
             transcriber,
             is_command=lambda text: bool(found := parts(text)) and all(p.command for p in found),
-            # a break said on its own ("New line.") is not heard again either
+            # a break said on its own ("New line.") is not heard again either, nor a part of
+            # the template named: heard again with the commands as the prompt, a doubtful
+            # "Gallbladder." came back as "Scratch that." and took back the measurements before it
             holds_command=lambda text: any(
-                p.command or is_spoken_punctuation(p.text) for p in parts(text)
+                p.command or is_spoken_punctuation(p.text) for p in parts(text, targets)
             ),
             prompt=prompt,
             break_prompt=pipeline.vocabulary.break_prompt,

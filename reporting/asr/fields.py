@@ -25,6 +25,7 @@ __all__ = [
     "restore_measured_names",
     "restore_names_said_alone",
     "said_value",
+    "spoken_targets",
     "starts_with_measurement",
     "value_of",
 ]
@@ -93,6 +94,23 @@ def measured_fields(spec: Any) -> list[tuple[Any, tuple[str, ...]]]:
                 continue
             said = (getattr(fld, "trigger", None), getattr(fld, "label", None))
             out.append((fld, tuple(" ".join(str(n).split()) for n in said if n)))
+    return out
+
+
+def spoken_targets(spec: Any) -> list[tuple[str, str, str | None]]:
+    """Each name a radiologist may say to go to a part of template ``spec`` (normalised, as
+    the grammar reads it), with its section and field id (None for the section itself), in
+    template order: a section's name and title, then each of its fields' label, trigger and
+    id."""
+    out: list[tuple[str, str, str | None]] = []
+    for sec in getattr(spec, "sections", ()):
+        for name in (sec.name.replace("_", " "), getattr(sec, "title", "")):
+            if normalise(name or ""):
+                out.append((normalise(name), sec.name, None))
+        for fld in getattr(sec, "fields", ()) or ():
+            for name in (fld.label, getattr(fld, "trigger", None), fld.id.replace("_", " ")):
+                if name and normalise(name):
+                    out.append((normalise(name), sec.name, fld.id))
     return out
 
 

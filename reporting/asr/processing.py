@@ -16,7 +16,12 @@ from typing import Any
 
 from reporting.asr.agreement import Agreement, load_agreement
 from reporting.asr.correction import Correction, Corrector, load_corrector
-from reporting.asr.fields import measured_names, numbered_names, restore_measured_names
+from reporting.asr.fields import (
+    measured_names,
+    numbered_names,
+    restore_measured_names,
+    spoken_targets,
+)
 from reporting.asr.formatting import (
     FormatOptions,
     append_text,
@@ -277,6 +282,10 @@ class TextPipeline:
     #: the names of its choice fields with numbered choices, restored before a number
     #: ("By rads 4." -> "BI-RADS 4.")
     numbered_names: tuple[str, ...] = ()
+    #: the names said to go to the template's sections and fields, normalised
+    #: (:func:`~reporting.asr.fields.spoken_targets`): a header said alone is not a misheard
+    #: voice command
+    go_to_names: frozenset[str] = frozenset()
     #: a plural subject written singular before "are" is made plural (None: never)
     agreement: Agreement | None = field(default_factory=load_agreement)
 
@@ -496,4 +505,7 @@ def build_pipeline(
         book,
         measured_names=measured_names(spec) if spec is not None else (),
         numbered_names=numbered_names(spec) if spec is not None else (),
+        go_to_names=frozenset(n for n, _, _ in spoken_targets(spec))
+        if spec is not None
+        else frozenset(),
     )
