@@ -331,3 +331,33 @@ def test_a_part_of_the_template_said_alone_is_not_heard_again_as_a_command() -> 
     other = CommandTail.for_pipeline(FakeTranscriber([heard]), build_pipeline())
     other.listener = FakeTranscriber(respond=scratch)  # type: ignore[union-attr]
     assert "Scratch that." in other.transcribe(audio).text
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [("mr_knee", "Moderate."), ("mr_knee", "None."), ("us_pelvis_female", "Normal.")],
+)
+def test_a_fields_value_said_alone_is_kept_without_hearing_it_again(
+    template: str, said: str
+) -> None:
+    # what a radiologist says alone to fill a field (a choice, or how a part is) is dictated
+    # text; hearing it again with the commands as the prompt costs a decode and can only
+    # turn it into a command ("Undo." was heard for a lone "Normal." that was first heard as
+    # other words)
+    pipe = build_pipeline(spec=load_template(template))
+    heard = transcript_from_text(said, probabilities={said.rstrip(".").lower(): 0.3})
+    tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipe)
+    tail.listener = listener = FakeTranscriber(respond=lambda _audio: "Undo.")  # type: ignore[union-attr]
+    got = tail.transcribe(np.full(SECOND, 0.1, np.float32))
+    assert got.text == said and listener.calls == []
+
+
+def test_a_doubtful_value_at_the_end_of_a_sentence_is_kept_too() -> None:
+    pipe = build_pipeline(spec=load_template("mr_knee"))
+    heard = transcript_from_text(
+        "Joint effusion is present, moderate.", probabilities={"moderate": 0.3}
+    )
+    tail = CommandTail.for_pipeline(FakeTranscriber([heard]), pipe)
+    tail.listener = listener = FakeTranscriber(respond=lambda _audio: "Undo.")  # type: ignore[union-attr]
+    got = tail.transcribe(np.full(2 * SECOND, 0.1, np.float32))
+    assert got.text == heard.text and listener.calls == []

@@ -3,8 +3,9 @@
 The decoder's prompt is report text, so a command said with dictated text, or alone, is often
 written as report-like words: "Delete last sentence." as "Delete left antennas.", "Scratch
 that." as "Crash net.", "Undo." as "Adieu.".  When a sentence of what was heard is short and
-not a command nor the name of a part of the template (a go-to said alone: "Gallbladder.";
-and, before the last, its words were doubtful: :data:`DOUBT`),
+not a command, nor the name of a part of the template (a go-to said alone: "Gallbladder."),
+nor a field's value or a word for how a part is said alone ("None.", "Normal."; and, before
+the last, its words were doubtful: :data:`DOUBT`),
 :class:`CommandTail` decodes its audio (from its first word to the next sentence's) again with
 the voice commands as the whole prompt; when that hearing is nothing
 but commands, and the decoder was sure enough of it (:data:`MIN_LOGPROB`), it takes the
@@ -94,7 +95,9 @@ class CommandTail(Wrapping):
 
     ``transcriber`` hears the utterance (and, if it can, reconsiders a live final:
     ``reconsider``); ``is_command(text)`` tells a text that is only voice commands;
-    ``holds_command(text)`` one that holds any; ``prompt`` is the voice commands as
+    ``holds_command(text)`` one that holds any; ``keeps(text)`` a short sentence or clause that
+    is dictated as it is (a field's value said alone) and never heard again; ``prompt`` is the
+    voice commands as
     sentences; ``listener`` decodes the sentence again (default: the transcriber's
     ``for_recall()``, a full decode without the skipped-start check, else the transcriber).
     """
@@ -110,6 +113,7 @@ class CommandTail(Wrapping):
         max_words: int = MAX_WORDS,
         doubt: float = DOUBT,
         break_prompt: str = "",
+        keeps: Callable[[str], bool] | None = None,
     ) -> None:
         self.transcriber = transcriber
         for_recall = getattr(transcriber, "for_recall", None)
@@ -120,6 +124,7 @@ class CommandTail(Wrapping):
         self.max_words = max_words
         self.doubt = doubt
         self.break_prompt = break_prompt
+        self.keeps = keeps or (lambda text: False)
 
     @classmethod
     def for_pipeline(
@@ -133,6 +138,11 @@ class CommandTail(Wrapping):
         grammar = grammar or load_grammar()
         # the template's sections and fields, said alone ("Gallbladder."), are go-tos already
         targets = frozenset(getattr(pipeline, "go_to_names", ()) or ())
+        # and a field's value or how a part is, said alone ("None.", "Normal."), is dictated:
+        # heard again with the command prompt, both once came back, sure, as "Undo."
+        values = frozenset(getattr(pipeline, "field_values", ()) or ()) | {
+            w for w in grammar.describes if len(w) > 3
+        }
 
         def parts(text: str, named: frozenset[str] = frozenset()) -> list[Any]:
             return split_commands(grammar, text, targets=named)
@@ -148,6 +158,7 @@ class CommandTail(Wrapping):
             ),
             prompt=prompt,
             break_prompt=pipeline.vocabulary.break_prompt,
+            keeps=lambda text: normalise(text) in values,
         )
 
     def transcribe(
@@ -224,7 +235,7 @@ class CommandTail(Wrapping):
         if b - a <= self.max_words:
             if not last and _mean_probability(words[a:b]) >= self.doubt:
                 return None
-            if self.holds_command(text):
+            if self.holds_command(text) or self.keeps(text):
                 return None
             again = self._again(audio, words, a, b)
             if again is not None and self.is_command(again.text):
@@ -240,8 +251,10 @@ class CommandTail(Wrapping):
             return None
         clauses = [  # the end first: commands end sentences
             (c, d)
-            for c, d in ((commas[-1], b), (a, commas[0]))
-            if d - c <= self.max_words and _mean_probability(words[c:d]) < self.doubt
+            for (c, d), piece in (((commas[-1], b), pieces[-1]), ((a, commas[0]), pieces[0]))
+            if d - c <= self.max_words
+            and _mean_probability(words[c:d]) < self.doubt
+            and not self.keeps(piece)
         ]
         if not clauses or self.holds_command(text):
             return None

@@ -25,6 +25,7 @@ __all__ = [
     "restore_measured_names",
     "restore_names_said_alone",
     "said_value",
+    "said_values",
     "spoken_targets",
     "starts_with_measurement",
     "value_of",
@@ -112,6 +113,21 @@ def spoken_targets(spec: Any) -> list[tuple[str, str, str | None]]:
                 if name and normalise(name):
                     out.append((normalise(name), sec.name, fld.id))
     return out
+
+
+def said_values(spec: Any) -> frozenset[str]:
+    """What a radiologist says alone to fill a field of template ``spec``, normalised: each
+    choice of its choice fields as said ("probably benign", "none") and "yes" and "no" for
+    its checkboxes."""
+    out: set[str] = set()
+    for sec in getattr(spec, "sections", ()):
+        for fld in getattr(sec, "fields", ()) or ():
+            kind = getattr(fld, "type", "")
+            if kind == "choice":
+                out.update(normalise(choice_words(str(c))) for c in getattr(fld, "choices", ()))
+            elif kind == "checkbox":
+                out.update(("yes", "no"))
+    return frozenset(v for v in out if v)
 
 
 def measured_names(spec: Any) -> tuple[str, ...]:

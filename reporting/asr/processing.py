@@ -20,6 +20,7 @@ from reporting.asr.fields import (
     measured_names,
     numbered_names,
     restore_measured_names,
+    said_values,
     spoken_targets,
 )
 from reporting.asr.formatting import (
@@ -286,6 +287,9 @@ class TextPipeline:
     #: (:func:`~reporting.asr.fields.spoken_targets`): a header said alone is not a misheard
     #: voice command
     go_to_names: frozenset[str] = frozenset()
+    #: what is said alone to fill one of its fields, normalised
+    #: (:func:`~reporting.asr.fields.said_values`: "none", "probably benign")
+    field_values: frozenset[str] = frozenset()
     #: a plural subject written singular before "are" is made plural (None: never)
     agreement: Agreement | None = field(default_factory=load_agreement)
 
@@ -508,4 +512,5 @@ def build_pipeline(
         go_to_names=frozenset(n for n, _, _ in spoken_targets(spec))
         if spec is not None
         else frozenset(),
+        field_values=said_values(spec) if spec is not None else frozenset(),
     )
