@@ -207,6 +207,16 @@ def _unpaused(said: str) -> list[Flag]:
     return [Flag(0, len(said), said, TAKEN_FROM_TEXT_PROBABILITY, "unpaused")]
 
 
+#: what an utterance may have done for a better hearing of it to take its place: dictate and
+#: move the cursor, which a second run from the state before it does again exactly.  Not
+#: undo, scratch that or delete last sentence, which reach back into earlier utterances.
+_REVISABLE = frozenset({"dictate", "go_to", "next_field", "previous_field"})
+
+
+def _revisable(actions: Sequence[str]) -> bool:
+    return bool(actions) and "dictate" in actions and set(actions) <= _REVISABLE
+
+
 def _gives_value(fspec: Any, text: str) -> bool:
     return value_of(fspec, text) is not None
 
@@ -277,8 +287,9 @@ class DictationSession:
             self._history = []
             self._state = self._initial_state(self._base)
             self._seq = 0
-        # the last utterance (number self._seq), when it only dictated text: (state before,
-        # state after, audio file) -- what :meth:`revise` may replace
+        # the last utterance (number self._seq), when it dictated text and at most moved the
+        # cursor (:func:`_revisable`): (state before, state after, audio file) -- what
+        # :meth:`revise` may replace
         self._last: tuple[_State, _State, str | None] | None = None
         #: the last dictated text was said with its punctuation ("... period"): its full stop
         #: is the speaker's, and no list is joined across it
@@ -559,7 +570,7 @@ class DictationSession:
         actions, dictated, new_flags = self._run(utterance)
         self._seq += 1
         audio_name = self._save_audio(utterance)
-        self._last = (before, self._state, audio_name) if actions == ["dictate"] else None
+        self._last = (before, self._state, audio_name) if _revisable(actions) else None
         self._journal_utterance(self._seq, actions, utterance, audio_name, self._state)
         return self._changed(actions, dictated, new_flags)
 
@@ -667,7 +678,8 @@ class DictationSession:
         recogniser's :class:`~reporting.audio.Revision`), as if it had been heard so at
         first: its text, and its commands when the better hearing holds some that the first
         missed ("The heart is normal and do." heard again as "... normal. Undo.").  Only when
-        that utterance dictated text and nothing else and nothing has changed since (no
+        that utterance dictated text, with or without moves of the cursor ("Findings. Medial
+        meniscus. Complex tear ..."), and nothing else, and nothing has changed since (no
         utterance, command, cursor move or new session after typing); otherwise ``None`` and
         the draft stays as it is.  Journaled in the utterance's place; not an undo step of
         its own (undo still takes back the whole utterance)."""
@@ -687,7 +699,7 @@ class DictationSession:
         if not actions:  # nothing heard this time: keep the first hearing
             self._state, self._history, self._punctuated = state, history, punctuated
             return None
-        self._last = (before, self._state, audio_name) if actions == ["dictate"] else None
+        self._last = (before, self._state, audio_name) if _revisable(actions) else None
         seq = self._seq
         self._journal_utterance(seq, actions, utterance, audio_name, self._state, revises=seq)
         return self._changed(actions, dictated, flags)

@@ -349,12 +349,43 @@ def test_a_better_hearing_carries_the_command_the_first_missed(chest, tmp_path: 
     assert change is not None and change.actions == ("dictate", "go_to")
     assert s.draft.section("impression").text == "Small effusion. Stable chest."
     assert s.current_section == "findings"
-    assert s.revise(transcript_from_text("Stable chest.")) is None  # a command since: no more
     recovered = DictationSession.recover(journal)
     assert recovered.draft.text == s.draft.text and recovered.current_section == "findings"
     # one undo takes back the revised utterance whole, as it would the first hearing
     s.apply("Undo.")
     assert s.draft.section("impression").text == "Small effusion."
+
+
+def test_a_better_hearing_of_fields_said_by_name_takes_the_first_hearings_place(
+    tmp_path: Path,
+) -> None:
+    # the TUI's live path (espeak en-gb): the pieces heard "Findings." as "I'm Bing." and
+    # "Effusion moderate." as "If you can moderate."; the whole-utterance decode heard both.
+    # An utterance that dictated and moved the cursor is decoded again from where it began
+    journal = tmp_path / "v.jsonl"
+    s = session(load_template("mr_knee"), journal=journal)
+    before = s.draft.text
+    s.apply("I'm Bing. Medial meniscus. Complex tear of the posterior horn. If you can moderate.")
+    findings = s.draft.section("findings")
+    assert findings.field("effusion").value is None
+    change = s.revise(
+        transcript_from_text(
+            "Findings. Medial meniscus. Complex tear of the posterior horn. Effusion moderate."
+        )
+    )
+    assert change is not None and "dictate" in change.actions
+    findings = s.draft.section("findings")
+    assert findings.field("medial_meniscus").value == "Complex tear of the posterior horn."
+    assert findings.field("effusion").value == "moderate"
+    assert "Bing" not in s.draft.text
+    recovered = DictationSession.recover(journal)
+    assert recovered.draft.text == s.draft.text
+    # one undo takes the whole utterance back
+    s.apply("Undo.")
+    assert s.draft.text == before
+    # an utterance that took back what came before it is never heard again in its place
+    s.apply("Stable chest. Scratch that.")
+    assert s.revise(transcript_from_text("Stable chest.")) is None
 
 
 def test_recover_rejects_what_is_not_a_journal(tmp_path: Path) -> None:
