@@ -30,7 +30,12 @@ dictations with every field right, the WER of the text heard (each utterance thr
 text pipeline) against what was said as formatting writes it ("9.8 cm"), and the time both
 systems took.
 
-    .venv/bin/python benchmarks/field_eval.py [--voices held-out|tune|all]
+With ``--live`` each dictation is replayed in real time through the TUI's live path instead
+(``LiveRecognizer``: pieces committed at pauses, each final decoded again whole as a
+revision), and scored twice from the same replay: revisions taken as the session takes them,
+and only for utterances that dictated text and nothing else (the rule before session 31).
+
+    .venv/bin/python benchmarks/field_eval.py [--voices held-out|tune|all] [--live]
 """
 
 from __future__ import annotations
@@ -61,8 +66,8 @@ from dictation_eval import (  # noqa: E402
 from reporting.asr import build_pipeline, commands, load_transcriber  # noqa: E402
 from reporting.asr.command_tail import dictation_transcriber  # noqa: E402
 from reporting.asr.formatting import format_text  # noqa: E402
-from reporting.asr.phrases import bundled_phrases  # noqa: E402
-from reporting.audio import load_audio  # noqa: E402
+from reporting.asr.phrases import bundled_phrases, phrasebook_for  # noqa: E402
+from reporting.audio import ArraySource, Final, LiveRecognizer, Revision, load_audio  # noqa: E402
 from reporting.dictation import DictationSession, Utterance, recognise  # noqa: E402
 from reporting.templating import load_template  # noqa: E402
 
@@ -201,9 +206,56 @@ def dictate(spec: Any, pipeline: Any, transcriber: Any, audio: Any) -> tuple[dic
     return fields, " ".join(heard)
 
 
+def dictate_live(
+    spec: Any, pipeline: Any, engine: Any, audio: Any
+) -> list[tuple[str, dict[str, Any], str]]:
+    """The draft's fields after dictating ``audio`` through the TUI's live path, replayed in
+    real time (pieces committed at pauses, each final decoded again whole as a revision with
+    the template's phrasebook recalled), as (system, fields, text heard): ``live`` takes each
+    revision as :meth:`DictationSession.revise` does; ``live, text-only revisions`` only where
+    the final dictated text and nothing else, from the same events."""
+    book = phrasebook_for(pipeline.template)
+    phrases = pipeline.phrases + book if len(book) else pipeline.phrases
+    reviser = dictation_transcriber(engine, dataclasses.replace(pipeline, phrases=phrases))
+    live = LiveRecognizer(engine, prompt=lambda: pipeline.prompt, partial_every=1.5,
+                          reviser=reviser)  # fmt: skip
+    now, before = (
+        DictationSession(spec, pipeline=pipeline),
+        DictationSession(spec, pipeline=pipeline),
+    )
+    heard: dict[int, str] = {}
+    text_only = False
+    for event in live.run(ArraySource(audio, realtime=True).blocks()):
+        if not isinstance(event, (Final, Revision)):
+            continue
+        utterance = Utterance.from_transcript(event.transcript)
+        heard[event.utterance.index] = pipeline.process(event.transcript.text).text
+        if isinstance(event, Final):
+            text_only = before.apply(utterance).actions == ("dictate",)
+            now.apply(utterance)
+            continue
+        if text_only:
+            before.revise(utterance)
+        now.revise(utterance)
+    said = " ".join(heard[i] for i in sorted(heard))
+    return [
+        (name, {f.id: (f.value, f.unit) for sec in s.draft.sections for f in sec.fields}, said)
+        for name, s in (("live, text-only revisions", before), ("live", now))
+    ]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voices", choices=("held-out", "tune", "all"), default="all")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="replay each dictation in real time through the TUI's live path (committed "
+        "pieces, then the whole utterance decoded again as a revision) instead of the "
+        "offline path; scored with revisions taken as the session takes them ('live') and "
+        "only for utterances that dictated text and nothing else ('live, text-only "
+        "revisions', the rule before session 31), from the same replay",
+    )
     args = parser.parse_args(argv)
     problem = missing_requirement()
     if problem:
@@ -240,15 +292,24 @@ def main(argv: list[str]) -> int:
                     group,
                 )
                 audio = load_audio(synthesise(clip))
+                runs: list[tuple[str, dict[str, Any], str, float]] = []
+                if args.live:
+                    pipe = systems["default"][template][0]
+                    t0 = time.perf_counter()
+                    live = dictate_live(spec, pipe, engine, audio)
+                    seconds = time.perf_counter() - t0
+                    runs = [(name, fields, heard, seconds) for name, fields, heard in live]
                 # alternate the order, so machine load falls on both systems alike
                 order = ["before", "default"] if k % 2 == 0 else ["default", "before"]
-                for name in order:
+                for name in [] if args.live else order:
                     pipe, transcriber = systems[name][template]
                     t0 = time.perf_counter()
                     with comma_fields(name == "default"):
                         fields, heard = dictate(spec, pipe, transcriber, audio)
+                    runs.append((name, fields, heard, time.perf_counter() - t0))
+                for name, fields, heard, seconds in runs:
                     row = tally[(name, group)]
-                    row[4] += time.perf_counter() - t0
+                    row[4] += seconds
                     # WER against what was said, written as formatting writes it ("9.8 cm")
                     edits, n = wer_counts(format_text(said), heard)
                     row[5] += edits
@@ -258,7 +319,7 @@ def main(argv: list[str]) -> int:
                         value, unit = fields[fid]
                         if field_right(value, unit, want):
                             right += 1
-                        elif name == "default":
+                        elif name in ("default", "live"):
                             misses[group].append(
                                 f"{template}.{fid} ({voice_label(clip)}): {value!r} {unit or ''}"
                                 f" -- said {want!r}; heard: {heard}"
