@@ -66,7 +66,7 @@ from dictation_eval import (  # noqa: E402
 from reporting.asr import build_pipeline, commands, load_transcriber  # noqa: E402
 from reporting.asr.command_tail import dictation_transcriber  # noqa: E402
 from reporting.asr.formatting import format_text  # noqa: E402
-from reporting.asr.phrases import bundled_phrases, phrasebook_for  # noqa: E402
+from reporting.asr.phrases import bundled_phrases  # noqa: E402
 from reporting.audio import ArraySource, Final, LiveRecognizer, Revision, load_audio  # noqa: E402
 from reporting.dictation import DictationSession, Utterance, recognise  # noqa: E402
 from reporting.templating import load_template  # noqa: E402
@@ -214,9 +214,11 @@ def dictate_live(
     the template's phrasebook recalled), as (system, fields, text heard): ``live`` takes each
     revision as :meth:`DictationSession.revise` does; ``live, text-only revisions`` only where
     the final dictated text and nothing else, from the same events."""
-    book = phrasebook_for(pipeline.template)
-    phrases = pipeline.phrases + book if len(book) else pipeline.phrases
-    reviser = dictation_transcriber(engine, dataclasses.replace(pipeline, phrases=phrases))
+    from reporting.tui.listen import DictationController
+
+    # the TUI's own reviser: recall from the template's fields, phrasebook and site phrases,
+    # then the command tail
+    reviser = DictationController._reviser(engine, pipeline)
     live = LiveRecognizer(engine, prompt=lambda: pipeline.prompt, partial_every=1.5,
                           reviser=reviser)  # fmt: skip
     now, before = (
