@@ -25,7 +25,8 @@ The text scripts hold short sentences, the ones the last of these listens to aga
 
 Voices: the four the command rules were looked at on while they were written (flite slt, rms
 and awb, espeak en-us 175) and four others (flite kal, espeak en-gb 150, en+m3 175, en+f2
-160).  The ``heard_as`` words for "undo" were read off all eight, so "undo" is not held out.
+160).  The ``heard_as`` words for "undo" were read off all eight, so "undo" is not held out;
+those for "redo" were read off the same eight saying "Redo." and "Redo that." alone.
 
     .venv/bin/python benchmarks/command_eval.py [--voices tuned|other|all]
 """
@@ -81,6 +82,8 @@ SCRIPTS: list[tuple[tuple[str, ...], str]] = [
     ((), "Minimal left basilar atelectasis. Otherwise normal."),
     ((), "Low lung volumes. No focal consolidation."),
     ((), "No interval change."),
+    (("Small pleural effusion.", "Undo."), "Redo."),
+    (("Small pleural effusion.", "Undo."), "Redo that."),
 ]
 TUNED = [("flite", "slt", 1.0), ("flite", "rms", 0.95), ("flite", "awb", 1.1),
          ("espeak", "en-us", 175.0)]  # fmt: skip

@@ -217,6 +217,28 @@ def _revisable(actions: Sequence[str]) -> bool:
     return bool(actions) and "dictate" in actions and set(actions) <= _REVISABLE
 
 
+def _replay_undo_steps(history: list[_State], before: _State, after: _State, depth: Any) -> None:
+    """The undo steps after a journaled utterance took the draft from ``before`` to ``after``
+    and left ``depth`` of them: one more is ``before`` (a change), fewer were taken back
+    ("undo").  A journal written before the depth was kept counts each change as a step."""
+    if depth is None:
+        if after != before:
+            history.append(before)
+        return
+    depth = int(depth)
+    if depth == len(history) + 1:
+        history.append(before)
+    elif 0 <= depth <= len(history):
+        del history[depth:]
+    else:
+        raise ValueError(f"{depth} undo steps after {len(history)}")
+
+
+def _edits(before: _State, after: _State) -> bool:
+    """Whether a step changed the report's text or values (not only where the cursor is)."""
+    return before.texts != after.texts or before.fields != after.fields
+
+
 def _gives_value(fspec: Any, text: str) -> bool:
     return value_of(fspec, text) is not None
 
@@ -287,10 +309,14 @@ class DictationSession:
             self._history = []
             self._state = self._initial_state(self._base)
             self._seq = 0
+        #: what the last "undo"s took back, the latest last: "redo" puts it back.  Any new
+        #: change of the report's text or values clears it, as in an editor.  Not journaled:
+        #: a recovered session starts with nothing to redo
+        self._redo: list[_State] = []
         # the last utterance (number self._seq), when it dictated text and at most moved the
-        # cursor (:func:`_revisable`): (state before, state after, audio file) -- what
-        # :meth:`revise` may replace
-        self._last: tuple[_State, _State, str | None] | None = None
+        # cursor (:func:`_revisable`): (state before, state after, audio file, what there was
+        # to redo before it) -- what :meth:`revise` may replace
+        self._last: tuple[_State, _State, str | None, list[_State]] | None = None
         #: the last dictated text was said with its punctuation ("... period"): its full stop
         #: is the speaker's, and no list is joined across it
         self._punctuated = False
@@ -565,12 +591,12 @@ class DictationSession:
             utterance = Utterance(utterance)
         elif isinstance(utterance, Transcript):
             utterance = Utterance.from_transcript(utterance)
-        before = self._state
+        before, redo = self._state, list(self._redo)
         self._punctuated_before_last = self._punctuated
         actions, dictated, new_flags = self._run(utterance)
         self._seq += 1
         audio_name = self._save_audio(utterance)
-        self._last = (before, self._state, audio_name) if _revisable(actions) else None
+        self._last = (before, self._state, audio_name, redo) if _revisable(actions) else None
         self._journal_utterance(self._seq, actions, utterance, audio_name, self._state)
         return self._changed(actions, dictated, new_flags)
 
@@ -582,7 +608,9 @@ class DictationSession:
         dictated: list[str] = []
         new_flags: list[Flag] = []
         state = before
-        history_push = True
+        # the state this utterance's changes start from: the draft as it found it, or what
+        # an "undo" at its start went back to ("Undo. Moderate effusion.")
+        base = before
         steps: list[_State] = []  # this utterance's changes so far, for an "undo" inside it
         # the doubt a go-to's own words leave on the text said after it
         doubts: Callable[[str], list[Flag]] = _no_doubts
@@ -602,14 +630,23 @@ class DictationSession:
                 if part.command.action == "undo":
                     actions.append("undo")
                     if steps:  # "... mildly enlarged. Undo." takes back what it just said
+                        self._redo.append(state)
                         state = steps.pop()
-                    elif self._history:
-                        state = self._history.pop()
-                        history_push = False
+                    elif self._history:  # the last change before this utterance
+                        self._redo.append(state)
+                        state = base = self._history.pop()
+                    continue
+                if part.command.action == "redo":
+                    actions.append("redo")
+                    if self._redo:  # what the last "undo" took back
+                        steps.append(state)
+                        state = self._redo.pop()
                     continue
                 changed = self._command(state, part.command, before)
                 if changed is not state:
                     steps.append(state)
+                    if _edits(state, changed):
+                        self._redo.clear()  # a new change: what was undone stays undone
                 state = changed
                 actions.append(part.command.action)
                 doubts = self._target_doubts(part.command, state, utterance.words)
@@ -634,12 +671,13 @@ class DictationSession:
                         continue  # a mark or a break with nothing before it
                     steps.append(state)
                     state = dictated_state
+                    self._redo.clear()
                     self._punctuated = punctuated
                     actions.append("dictate")
                     dictated.append(processed.text)
                     new_flags.extend(flags)
-        if state is not before and history_push:
-            self._history.append(before)
+        if state is not base:
+            self._history.append(base)
         self._state = state
         return actions, dictated, new_flags
 
@@ -688,18 +726,18 @@ class DictationSession:
         last = self._last
         if last is None or last[1] is not self._state:
             return None
-        before, _, audio_name = last
-        state = self._state
-        history = list(self._history)
+        before, _, audio_name, redo = last
+        state, history, redone = self._state, list(self._history), self._redo
         if self._history and self._history[-1] is before:
             self._history.pop()  # the first hearing's undo step: the new one takes its place
-        self._state = before
+        self._state, self._redo = before, list(redo)
         punctuated, self._punctuated = self._punctuated, self._punctuated_before_last
         actions, dictated, flags = self._run(utterance)
         if not actions:  # nothing heard this time: keep the first hearing
             self._state, self._history, self._punctuated = state, history, punctuated
+            self._redo = redone
             return None
-        self._last = (before, self._state, audio_name) if _revisable(actions) else None
+        self._last = (before, self._state, audio_name, redo) if _revisable(actions) else None
         seq = self._seq
         self._journal_utterance(seq, actions, utterance, audio_name, self._state, revises=seq)
         return self._changed(actions, dictated, flags)
@@ -935,6 +973,7 @@ class DictationSession:
                 "audio": audio_name,
                 "words": [w.to_dict() for w in utterance.words],
                 "state": state.to_json(),
+                "history": len(self._history),  # undo steps, so recovery rebuilds them
             }
         )
 
@@ -1018,26 +1057,31 @@ class DictationSession:
             )
         try:
             base = from_record(start["report"])
-            states = [_State.from_json(start["state"])]
+            state = _State.from_json(start["state"])
+            history: list[_State] = []  # the undo steps before ``state``
+            last = (history, state)  # as they were before the last utterance
             seq = 0
             said = ""
             for entry in entries[1:]:
-                if entry.get("type") == "utterance" and "revises" in entry:
-                    states[-1] = _State.from_json(entry["state"])  # a better hearing
-                elif entry.get("type") == "utterance":
-                    states.append(_State.from_json(entry["state"]))
-                    seq = int(entry["seq"])
-                elif entry.get("type") == "move":  # the cursor moved: not an undo step
-                    states[-1] = _State.from_json(entry["state"])
-                if entry.get("type") == "utterance" and "dictate" in entry.get("actions", ()):
-                    said = str(entry.get("text", ""))  # the last words dictated
+                kind = entry.get("type")
+                if kind == "utterance":
+                    if "revises" in entry:  # a better hearing of the last utterance
+                        history, state = list(last[0]), last[1]
+                    else:
+                        last = (list(history), state)
+                        seq = int(entry["seq"])
+                    new = _State.from_json(entry["state"])
+                    _replay_undo_steps(history, state, new, entry.get("history"))
+                    state = new
+                    if "dictate" in entry.get("actions", ()):
+                        said = str(entry.get("text", ""))  # the last words dictated
+                elif kind == "move":  # the cursor moved: not an undo step
+                    state = _State.from_json(entry["state"])
         except (KeyError, TypeError, ValueError, ReportingError) as exc:
             raise DictationError(f"{journal}: damaged dictation journal ({exc})") from None
-        history = [states[0]]
-        for state in states[1:]:  # rebuild the undo history: one entry per change
-            if state != history[-1]:
-                history.append(state)
-        session = cls(spec, commands=commands, pipeline=pipeline, _resume=(base, history, seq))
+        session = cls(
+            spec, commands=commands, pipeline=pipeline, _resume=(base, [*history, state], seq)
+        )
         session.journal = journal
         session._punctuated = has_spoken_punctuation(said)
         return session

@@ -219,7 +219,10 @@ def test_the_command_prompt_is_voice_commands(pipeline) -> None:
     said = re.split(r"(?<=\.)\s+", pipeline.vocabulary.command_prompt)
     assert len(said) >= 7
     assert all(grammar.parse(s) is not None for s in said), said
-    assert {grammar.parse(s).action for s in said} == set(grammar.phrases)  # type: ignore[union-attr]
+    # all but "redo": in the prompt it brought lone field values back as "Redo." or "Undo."
+    # (4 of 150 against 2), and "redo" is heard well without it
+    heard = {grammar.parse(s).action for s in said}  # type: ignore[union-attr]
+    assert heard == set(grammar.phrases) - {"redo"}
     # the breaks a radiologist says on their own have a prompt of their own
     assert pipeline.vocabulary.break_prompt == "New paragraph. New line."
 

@@ -833,6 +833,12 @@ def _trails(g: Grammar, phrase: str) -> bool:
         ("Small effusion and do that.", ["Small effusion.", "undo"]),
         ("And you.", ["undo"]),
         ("Adieu.", ["undo"]),
+        # "redo", and what the recogniser writes for it
+        ("Redo that.", ["redo"]),
+        ("The heart is normal, redo.", ["The heart is normal.", "redo"]),
+        ("Redu.", ["redo"]),
+        ("We do.", ["redo"]),
+        ("We do the lungs.", ["We do the lungs."]),
         # the phrase ends a sentence of text as a part of it, or the go-to has no known target
         ("Seen in the next field.", ["Seen in the next field."]),
         ("The patient should go back.", ["The patient should go back."]),

@@ -125,6 +125,45 @@ def test_undo_inside_an_utterance_takes_back_what_it_just_said(chest) -> None:
     assert "Small right pleural effusion." in s.draft.text
 
 
+def test_redo_puts_back_what_undo_took_back(chest) -> None:
+    s = session(chest)
+    s.apply("Go to impression.")
+    s.apply("Small left pleural effusion.")
+    s.apply("Stable chest.")
+    s.apply("Undo.")  # e.g. "None." said alone and heard as "Undo."
+    s.apply("Undo.")
+    assert s.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+    assert s.apply("Redo.").actions == ("redo",)
+    assert s.draft.section("impression").text == "Small left pleural effusion."
+    s.apply("Redo that.")
+    assert s.draft.section("impression").text == "Small left pleural effusion. Stable chest."
+    s.apply("Redo.")  # nothing left to redo
+    assert s.draft.section("impression").text == "Small left pleural effusion. Stable chest."
+    s.apply("Undo.")  # a redo is a change undo takes back
+    assert s.draft.section("impression").text == "Small left pleural effusion."
+    # what an utterance took back of its own words can be put back too
+    s.apply("Moderate effusion. Undo.")
+    s.apply("Redo.")
+    assert s.draft.section("impression").text == "Small left pleural effusion. Moderate effusion."
+
+
+def test_a_new_change_after_undo_leaves_nothing_to_redo(chest) -> None:
+    s = session(chest)
+    s.apply("Go to impression.")
+    s.apply("Small left pleural effusion.")
+    s.apply("Undo.")
+    s.apply("Next field.")  # moving the cursor keeps what can be redone
+    s.apply("Go to impression.")
+    s.apply("Redo.")
+    assert s.draft.section("impression").text == "Small left pleural effusion."
+    s.apply("Undo. Stable chest.")  # takes back the redo, then dictates
+    assert s.draft.section("impression").text == "Stable chest."
+    s.apply("Redo.")
+    assert s.draft.section("impression").text == "Stable chest."
+    s.apply("Undo.")  # undo after "Undo. <text>" takes back the text only
+    assert s.draft.section("impression").text == "No acute cardiopulmonary abnormality."
+
+
 def test_field_triggers_and_insert_normal(chest) -> None:
     s = session(chest)
     s.apply("Go to pleura.")
@@ -427,6 +466,7 @@ _SAID = st.one_of(
             "Scratch that.",
             "Delete last sentence.",
             "Undo.",
+            "Redo.",
             "Insert normal.",
             "Go to pleura.",
         ]
@@ -454,6 +494,43 @@ def test_recovery_loses_at_most_the_utterance_in_flight(
     journal.write_bytes(torn)
     assert DictationSession.recover(journal).draft.text == drafts[-2]
     os.remove(journal)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(script=st.lists(_SAID, min_size=1, max_size=10))
+def test_a_recovered_session_undoes_as_the_one_that_crashed_would_have(
+    chest, tmp_path_factory, script: list[str]
+) -> None:
+    # a recovered session used to count an undo as a change of its own, so the next
+    # "Undo." put back what the last one had taken back
+    journal = tmp_path_factory.mktemp("j") / "d.jsonl"
+    live = session(chest, journal=journal)
+    for said in script:
+        live.apply(said)
+    recovered = DictationSession.recover(journal)
+    assert recovered.draft.text == live.draft.text
+    for _ in range(len(script) + 1):
+        live.apply("Undo.")
+        recovered.apply("Undo.")
+        assert recovered.draft.text == live.draft.text
+        assert recovered.current_stop == live.current_stop
+
+
+def test_recovery_after_a_revision_keeps_the_undo_steps(chest, tmp_path: Path) -> None:
+    journal = tmp_path / "r.jsonl"
+    s = session(chest, journal=journal)
+    s.apply("Go to impression.")
+    s.apply("Stable chest.")
+    s.apply("Small left pleural effusion.")
+    s.apply("Non.")  # "Undo." first heard as text, then better
+    assert s.revise(transcript_from_text("Undo.")) is not None
+    assert s.draft.section("impression").text == "Stable chest."
+    recovered = DictationSession.recover(journal)
+    assert recovered.draft.text == s.draft.text
+    recovered.apply("Undo.")
+    assert recovered.draft.section("impression").text == "No acute cardiopulmonary abnormality."
 
 
 def test_speech_the_recogniser_hears_no_words_in_can_be_kept_to_tell_the_user() -> None:

@@ -39,9 +39,11 @@ Action = Literal[
     "scratch_that",
     "delete_last_sentence",
     "undo",
+    "redo",
 ]
 ACTIONS: tuple[str, ...] = (
     "next_field", "previous_field", "go_to", "insert_normal", "scratch_that", "delete_last_sentence", "undo",
+    "redo",
 )  # fmt: skip
 _TAKES_ARGUMENT = {"go_to": True, "insert_normal": False}
 

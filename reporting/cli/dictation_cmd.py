@@ -235,7 +235,7 @@ def dictate(
     """Dictate AUDIO files into a template and write the filled report record.
 
     Voice commands ("next field", "go to impression", "insert normal", "scratch that",
-    "delete last sentence", "undo") are applied; everything else is dictated text.  Words the
+    "delete last sentence", "undo", "redo") are applied; everything else is dictated text.  Words the
     recogniser was unsure of are listed on stderr for confirmation.
     """
     from reporting.audio import load_audio

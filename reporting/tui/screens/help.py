@@ -25,6 +25,7 @@ _ACTION_HELP = {
     "scratch_that": "remove the last dictated utterance",
     "delete_last_sentence": "remove the last sentence",
     "undo": "undo the last change",
+    "redo": "put back what the last undo took back",
 }
 
 
