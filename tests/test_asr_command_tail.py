@@ -338,7 +338,12 @@ def test_a_part_of_the_template_said_alone_is_not_heard_again_as_a_command() -> 
 
 @pytest.mark.parametrize(
     ("template", "said"),
-    [("mr_knee", "Moderate."), ("mr_knee", "None."), ("us_pelvis_female", "Normal.")],
+    [
+        ("mr_knee", "Moderate."),
+        ("mr_knee", "None."),
+        ("us_pelvis_female", "Normal."),
+        ("ctpa", "Absent."),  # a checkbox cleared as the session reads it
+    ],
 )
 def test_a_fields_value_said_alone_is_kept_without_hearing_it_again(
     template: str, said: str

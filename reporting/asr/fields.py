@@ -117,8 +117,8 @@ def spoken_targets(spec: Any) -> list[tuple[str, str, str | None]]:
 
 def said_values(spec: Any) -> frozenset[str]:
     """What a radiologist says alone to fill a field of template ``spec``, normalised: each
-    choice of its choice fields as said ("probably benign", "none") and "yes" and "no" for
-    its checkboxes."""
+    choice of its choice fields as said ("probably benign", "none") and the words that check
+    or clear its checkboxes ("yes", "present", "absent": those :func:`value_of` reads)."""
     out: set[str] = set()
     for sec in getattr(spec, "sections", ()):
         for fld in getattr(sec, "fields", ()) or ():
@@ -126,7 +126,7 @@ def said_values(spec: Any) -> frozenset[str]:
             if kind == "choice":
                 out.update(normalise(choice_words(str(c))) for c in getattr(fld, "choices", ()))
             elif kind == "checkbox":
-                out.update(("yes", "no"))
+                out.update(_TRUE | _FALSE)
     return frozenset(v for v in out if v)
 
 
