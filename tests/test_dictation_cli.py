@@ -125,6 +125,17 @@ def test_dictate_does_a_command_said_at_the_end_of_an_utterance(
 
 
 @pytest.mark.slow
+def test_dictate_redoes_what_undo_took_back(tmp_path: Path) -> None:
+    # "Go to impression." "Small left pleural effusion." "Undo." "Redo.", each said alone
+    out = tmp_path / "report.json"
+    clip = str(EXAMPLES / "undo_redo.flac")
+    assert main(["dictate", clip, "--template", "chest_xr", "--out", str(out)]) == 0
+    report = loads_record(out.read_text())
+    assert report.section("impression").text == "Small left pleural effusion."
+    assert "redo" not in report.text.lower()
+
+
+@pytest.mark.slow
 def test_recall_finds_the_terms_a_single_decode_mishears(
     capsys: pytest.CaptureFixture[str], isolated_home: Path
 ) -> None:

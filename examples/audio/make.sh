@@ -67,6 +67,9 @@ say numbered_impression en-gb 150 "Go to impression." \
 # template's field sentences are recalled too
 say pelvis_fields en-us 160 \
   "Findings. Uterine length nine point eight centimeters. Endometrial thickness eight millimeters. Free fluid trace."
+# "Undo." takes back the dictated sentence and "Redo." puts it back (a value said alone
+# can come back from the command decode as a sure "Undo.")
+say undo_redo en-us 160 "Go to impression." "Small left pleural effusion." "Undo." "Redo."
 # silence with a faint hiss, and broadband noise: both must give no words
 sox -n -r 16000 -c 1 -b 16 -C 8 silence.flac synth 3 whitenoise vol 0.0005
 sox -n -r 16000 -c 1 -b 16 -C 8 noise.flac synth 2 pinknoise vol 0.05
