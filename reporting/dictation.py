@@ -559,6 +559,8 @@ class DictationSession:
                 why = (
                     "it is neither an English word nor a radiology term"
                     if reason == "made_up"
+                    else "it is a word not found in any report text we know"
+                    if reason == "unfamiliar"
                     else f"the recogniser was only {_percent(prob)} sure"
                 )
                 message = f"please confirm {what} '{word}': {why}"

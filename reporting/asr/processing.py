@@ -16,6 +16,7 @@ from typing import Any
 
 from reporting.asr.agreement import Agreement, load_agreement
 from reporting.asr.correction import Correction, Corrector, load_corrector
+from reporting.asr.familiar import ReportWords
 from reporting.asr.fields import (
     measured_names,
     numbered_names,
@@ -53,6 +54,7 @@ class Flag:
     word: str
     probability: float
     #: "low_probability" | "side" | "negation" | "number" | "unit" | "sensitive" | "made_up" |
+    #: "unfamiliar" |
     #: "joined_list" (a list the recogniser cut at a pause after "No ...", joined back to it:
     #: the span is the joined part, and ``probability`` is 1.0, as no one word is doubted) |
     #: "guessed_number" (a number written for a word that was none: "free centimeters" ->
@@ -292,6 +294,9 @@ class TextPipeline:
     field_values: frozenset[str] = frozenset()
     #: a plural subject written singular before "are" is made plural (None: never)
     agreement: Agreement | None = field(default_factory=load_agreement)
+    #: the words of the report text we know: a written word none of them is, is flagged
+    #: (the policy's ``unfamiliar_min_length``)
+    report_words: ReportWords = field(default_factory=ReportWords)
 
     @property
     def prompt(self) -> str:
@@ -449,6 +454,8 @@ class TextPipeline:
                 reason = "side"  # a doubtful side says more than a doubtful word
             if reason is None and self._made_up(text[found[0] : found[1]]):
                 reason = "made_up"
+            if reason is None and self._unfamiliar(text[found[0] : found[1]]):
+                reason = "unfamiliar"
             if reason is not None:
                 flags.append(
                     Flag(found[0], found[1], text[found[0] : found[1]], word.probability, reason)
@@ -461,6 +468,15 @@ class TextPipeline:
         do not know."""
         shortest = self.vocabulary.confidence.made_up_min_length
         return bool(shortest) and self.corrector.made_up(written, shortest)
+
+
+    def _unfamiliar(self, written: str) -> bool:
+        """Whether ``written`` holds a word of ``unfamiliar_min_length`` letters or more that
+        no report text we know holds (0, or no report words: never)."""
+        shortest = self.vocabulary.confidence.unfamiliar_min_length
+        return bool(shortest and self.report_words) and bool(
+            self.report_words.unfamiliar(written, shortest)
+        )
 
 
 def build_pipeline(
@@ -495,10 +511,16 @@ def build_pipeline(
     # the phrasebooks' medical words are vocabulary too, recalled or not: those of this
     # template's (and the site's) are restored when mis-heard, every bundled one is kept
     corrector = corrector.with_words(bundled.words() | book.words())
-    corrector = corrector.with_words(bundled_phrases("").words(), restore=False)
+    every = bundled_phrases("").words()
+    corrector = corrector.with_words(every, restore=False)
     # a made-up word is most likely one of this template's: it may become one on a looser
     # score ("bibisular" -> "bibasilar")
     corrector = corrector.with_context([*extra, *bundled.words(), *book.words()])
+    report_words = ReportWords.of(
+        [*every, *book.words(), *vocab.terms, *extra],
+        prefixes=corrector.rules.prefixes,
+        suffixes=corrector.rules.suffixes,
+    )
     return TextPipeline(
         vocab,
         corrector,
@@ -513,4 +535,5 @@ def build_pipeline(
         if spec is not None
         else frozenset(),
         field_values=said_values(spec) if spec is not None else frozenset(),
+        report_words=report_words,
     )

@@ -62,6 +62,11 @@ class ConfidencePolicy:
     #: recogniser made it up: "thoracicate", "extensify") is flagged whatever its probability;
     #: 0 turns the rule off
     made_up_min_length: int = 0
+    #: an English word of at least this many letters that no report text we know holds (the
+    #: bundled phrasebooks, the terms, the site's phrases; nor one of their words with a
+    #: listed prefix or suffix: "bustle", "brunch", "winner") is flagged whatever its
+    #: probability; 0 turns the rule off
+    unfamiliar_min_length: int = 0
     #: regular expressions (whole lower-case word) for words held to ``sensitive_threshold``
     #: like the ``sensitive`` ones: a word whose opposite differs by a sound ("hypoinflation"
     #: heard as "hyperinflation" at 0.79)
@@ -236,6 +241,7 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
                 "near_lateral_terms",
                 "side_beside_doubt",
                 "made_up_min_length",
+                "unfamiliar_min_length",
                 "sensitive_patterns",
             ),
         )
@@ -255,12 +261,15 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
             listed = lc.get(key, [])
             if not isinstance(listed, list) or not all(isinstance(s, str) for s in listed):
                 raise LexiconError(f"{path}: low_confidence.{key} must be a list of words")
-        made_up = lc.get("made_up_min_length", 0)
-        if not isinstance(made_up, int) or isinstance(made_up, bool) or made_up < 0:
-            raise LexiconError(
-                f"{path}: low_confidence.made_up_min_length must be a whole number of letters "
-                "(0 turns the rule off)"
-            )
+        lengths = {}
+        for key in ("made_up_min_length", "unfamiliar_min_length"):
+            length = lc.get(key, 0)
+            if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+                raise LexiconError(
+                    f"{path}: low_confidence.{key} must be a whole number of letters "
+                    "(0 turns the rule off)"
+                )
+            lengths[key] = length
         lateral = lc.get("lateral_terms", [])
         window = lc.get("lateral_window", 2)
         if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 6:
@@ -281,7 +290,8 @@ def _vocabulary_from(path: Path, data: Any) -> Vocabulary:
             frozenset(s.lower() for s in lc.get("unsided_skip", [])),
             bool(lc.get("near_lateral_terms", True)),
             float(lc.get("side_beside_doubt", 0.9)),
-            made_up,
+            lengths["made_up_min_length"],
+            lengths["unfamiliar_min_length"],
             _patterns(path, "sensitive_patterns", lc.get("sensitive_patterns", [])),
         )
     return Vocabulary(
