@@ -22,7 +22,8 @@ recogniser had been unsure of every word (the worst case: a made-up word it was 
 may become a word of the template on a looser score, and stays flagged).
 
 The same text, through the whole chest pipeline with every word sure, also counts the words
-flagged as made up (``made_up_min_length``: neither English nor a term): on text heard right
+flagged as made up (``made_up_min_length``: neither English nor a term) and as unfamiliar
+(``unfamiliar_min_length``: a word no report text we know holds): on text heard right
 each such flag is one the radiologist must dismiss (or a misspelling in the source).
 
     .venv/bin/python benchmarks/corrector_eval.py [--show 30]
@@ -137,25 +138,26 @@ def main(argv: list[str]) -> int:
     for title, lines in shown.items():
         print(f"\n{title}: most frequent changes")
         print("\n".join(lines) or "  (none)")
-    print("\nWords flagged as made up in text that was heard right, per 1,000 words:\n")
-    for name, texts in corpora.items():
-        n_words, flagged = made_up_flags(pipeline, texts)
-        total = sum(flagged.values())
-        common = ", ".join(f"{w} {n}" for w, n in flagged.most_common(args.show))
-        print(f"- {name}: {1000 * total / max(n_words, 1):.2f} ({total}): {common or 'none'}")
+    for reason, what in (("made_up", "made up"), ("unfamiliar", "unfamiliar")):
+        print(f"\nWords flagged as {what} in text that was heard right, per 1,000 words:\n")
+        for name, texts in corpora.items():
+            n_words, flagged = reason_flags(pipeline, texts, reason)
+            total = sum(flagged.values())
+            common = ", ".join(f"{w} {n}" for w, n in flagged.most_common(args.show))
+            print(f"- {name}: {1000 * total / max(n_words, 1):.2f} ({total}): {common or 'none'}")
     return 0
 
 
-def made_up_flags(pipeline: TextPipeline, texts: list[str]) -> tuple[int, Counter[str]]:
-    """(words of ``texts``, how often each word was flagged as made up) when ``texts`` come
-    out of the recogniser exactly as written, every word sure."""
+def reason_flags(pipeline: TextPipeline, texts: list[str], reason: str) -> tuple[int, Counter[str]]:
+    """(words of ``texts``, how often each word was flagged for ``reason``) when ``texts``
+    come out of the recogniser exactly as written, every word sure."""
     flagged: Counter[str] = Counter()
     n_words = 0
     for text in texts:
         heard = transcript_from_text(text, default=0.99)
         n_words += len(text.split())
         for flag in pipeline.process(heard.text, heard.words).flags:
-            if flag.reason == "made_up":
+            if flag.reason == reason:
                 flagged[flag.word.lower()] += 1
     return n_words, flagged
 
