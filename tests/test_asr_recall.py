@@ -243,3 +243,47 @@ def test_a_term_nothing_heard_sounds_like_is_flagged_but_a_corrected_one_is_not(
     assert decode("No plural effusion.", "No pleural effusion.") == []
     # ordinary words the second decode changed are not terms
     assert decode("The lungs are clear.", "The lungs look clear.") == []
+
+
+@pytest.mark.parametrize(
+    ("heard", "written", "kept"),
+    [
+        # fresh set, espeak en+m3: the recall decode wrote a real word no report holds where
+        # the quick decode had heard the term
+        (
+            "Interval decrease in right lower lobe opacification.",
+            "Interval decrease in right lower lobe classification.",
+            "Interval decrease in right lower lobe opacification.",
+        ),
+        # dev set, espeak en-us: "reach" for "region"
+        (
+            "Opacity in the right suprahilar region.",
+            "Opacity in the right suprahilar reach.",
+            "Opacity in the right suprahilar region.",
+        ),
+        # a word report text holds is the second decode's to choose
+        ("Small left pleural effusions.", "Small left pleural effusion.", None),
+        # the first decode's word must be a report word too
+        ("There is loosens in the apices.", "There is bustle in the apices.", None),
+        # a made-up word is the corrector's, not the first decode's
+        ("Bicycle airspace disease.", "Bibisular airspace disease.", None),
+        # nor is a word that only the second decode wrote
+        ("Mild vascular crowding.", "Mild brunch vascular crowding.", None),
+    ],
+)
+def test_a_word_no_report_holds_goes_back_to_the_first_decodes_report_word(
+    heard: str, written: str, kept: str | None
+) -> None:
+    from reporting.asr.recall import TAKEN_BACK_PROBABILITY
+    from reporting.templating import load_template
+
+    pipeline = build_pipeline(spec=load_template("chest_xr"))
+    second = transcript_from_text(written, default=0.95)
+    recalling = RecallingTranscriber.for_pipeline(
+        FakeTranscriber([second]), pipeline, first=FakeTranscriber([heard])
+    )
+    got = recalling.transcribe(SPEECH, prompt="BASE")
+    assert got.text == (kept or written)
+    assert [w.word.strip() for w in got.words] == got.text.split()
+    doubtful = [w.word for w in got.words if w.probability <= TAKEN_BACK_PROBABILITY]
+    assert len(doubtful) == (kept is not None)
