@@ -267,6 +267,13 @@ def test_a_term_nothing_heard_sounds_like_is_flagged_but_a_corrected_one_is_not(
         ("There is loosens in the apices.", "There is bustle in the apices.", None),
         # a made-up word is the corrector's, not the first decode's
         ("Bicycle airspace disease.", "Bibisular airspace disease.", None),
+        # words said for a command, a number or a mark are familiar, report text or not
+        (
+            "Small effusion. Delete last hemidiaphragm.",
+            "Small effusion. Delete last sentence.",
+            None,
+        ),
+        ("It measures several millimeters.", "It measures seven millimeters.", None),
         # nor is a word that only the second decode wrote
         ("Mild vascular crowding.", "Mild brunch vascular crowding.", None),
     ],

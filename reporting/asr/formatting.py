@@ -28,6 +28,7 @@ __all__ = [
     "leading_mark",
     "mark_words",
     "spaced",
+    "spoken_words",
     "unit_of",
     "unit_words",
     "words_to_number",
@@ -188,6 +189,14 @@ def unit_words() -> frozenset[str]:
         for u in pair
         for w in re.split(r"[\s/]+", u.lower())
     )
+
+
+@cache
+def spoken_words() -> frozenset[str]:
+    """Every word formatting turns into something written, lower case: number words, the
+    words of units, spoken marks and eponyms ("seven", "millimeters", "paragraph", "kerley")."""
+    eponyms = (w for said in _patterns().proper_of for w in said.split())
+    return _NUMBER_WORDS | unit_words() | mark_words() | frozenset(eponyms)
 
 
 @cache

@@ -32,6 +32,7 @@ from reporting.asr.formatting import (
     has_spoken_punctuation,
     leading_mark,
     mark_words,
+    spoken_words,
     unit_of,
     words_to_number,
 )
@@ -491,6 +492,20 @@ class TextPipeline:
         )
 
 
+def _command_words() -> list[str]:
+    """The words of the voice commands, as said and as the recogniser is known to write them
+    ("scratch", "adieu"), and of the spoken section names and fillers."""
+    from reporting.asr.commands import load_grammar
+
+    grammar = load_grammar()
+    return [
+        *(p for phrases in grammar.phrases.values() for p in phrases),
+        *(p for phrases in grammar.heard_as.values() for p in phrases),
+        *grammar.section_words,
+        *grammar.fillers,
+    ]
+
+
 def build_pipeline(
     *,
     spec: Any = None,
@@ -528,8 +543,9 @@ def build_pipeline(
     # a made-up word is most likely one of this template's: it may become one on a looser
     # score ("bibisular" -> "bibasilar")
     corrector = corrector.with_context([*extra, *bundled.words(), *book.words()])
+    # and what is said but written otherwise or not at all: numbers, units, marks, commands
     report_words = ReportWords.of(
-        [*every, *book.words(), *vocab.terms, *extra],
+        [*every, *book.words(), *vocab.terms, *extra, *spoken_words(), *_command_words()],
         prefixes=corrector.rules.prefixes,
         suffixes=corrector.rules.suffixes,
     )
