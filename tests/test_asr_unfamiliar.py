@@ -10,6 +10,7 @@ import pytest
 
 from reporting.asr.fake import transcript_from_text
 from reporting.asr.familiar import ReportWords
+from reporting.asr.formatting import FormatOptions
 from reporting.asr.phrases import Phrasebook
 from reporting.asr.processing import build_pipeline
 from reporting.dictation import DictationSession, Utterance
@@ -55,6 +56,14 @@ def test_report_words_and_their_derived_forms_are_not(chest) -> None:
 def test_a_name_is_confirmed_too(chest) -> None:
     # Whisper spells names as it likes; a critical result's recipient must be right
     assert ("Jones", "unfamiliar") in _flags(chest, "Discussed with Dr. Jones at 2:30 p.m.")
+
+
+def test_words_said_for_numbers_marks_and_commands_are_familiar(chest) -> None:
+    # no report sentence holds them, as they are written otherwise or not at all
+    for word in ("seven", "millimeters", "paragraph", "period", "sentence", "scratch", "adieu"):
+        assert chest.report_words.knows(word), word
+    plain = dataclasses.replace(chest, format_options=FormatOptions(spoken_punctuation=False))
+    assert _flags(plain, "Small effusion period") == []
 
 
 def test_the_sites_phrases_make_its_words_familiar() -> None:

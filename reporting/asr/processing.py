@@ -470,19 +470,6 @@ class TextPipeline:
         shortest = self.vocabulary.confidence.made_up_min_length
         return bool(shortest) and self.corrector.made_up(written, shortest)
 
-    def takes_back(self, written: str, heard: str) -> bool:
-        """Whether the recall decode's ``written`` goes back to the ``heard`` the first decode
-        wrote in its place: ``written`` is an English word no report text we know holds
-        (:meth:`_unfamiliar`; a made-up word is the corrector's), ``heard`` is one it holds.
-        Recalled sentences pulled the second decode off what was said: "lower lobe
-        classification" where the first heard "opacification"."""
-        return (
-            self._unfamiliar(written)
-            and self.corrector.is_word(written)
-            and not self._unfamiliar(heard)
-            and self.report_words.knows(heard)
-        )
-
     def _unfamiliar(self, written: str) -> bool:
         """Whether ``written`` holds a word of ``unfamiliar_min_length`` letters or more that
         no report text we know holds (0, or no report words: never)."""

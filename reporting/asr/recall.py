@@ -16,11 +16,7 @@ decodes disagree on a side or a negation, the word's probability is capped at ev
 the radiologist is asked to confirm it.  A radiology term the second decode wrote where the
 first heard nothing that sounds like it ("No pleural line of pneumothorax" -> "No pleural
 effusion or pneumothorax") may have been copied from a recalled sentence rather than heard: its
-probability is capped below the doubtful-word threshold, so it is flagged too.  A word the
-second decode wrote that no report text holds, where the first wrote one word that report text
-does hold ("lower lobe classification" where the first heard "opacification", "brighter than
-left" for "greater"), is the first decode's word again, flagged: the recalled sentences pulled
-the second decode off what was said.
+probability is capped below the doubtful-word threshold, so it is flagged too.
 """
 
 from __future__ import annotations
@@ -54,11 +50,6 @@ _MAX_RUN = 4
 _MAX_DROP = 3
 #: sides and negations the second decode may change (flagged) but not drop or invent
 _KEPT = frozenset({"left", "right", "bilateral", "no", "not", "without"})
-#: the probability a word taken back from the first decode keeps at most: below the
-#: doubtful-word threshold, so the radiologist confirms it
-TAKEN_BACK_PROBABILITY = 0.4
-#: a word that can be put back whole: letters, then the marks Whisper writes after a word
-_PLAIN_WORD = re.compile(r"([A-Za-z]+)([.,;:!?]*)")
 
 
 def _key(token: str) -> str:
@@ -147,67 +138,6 @@ def _disputed(
     return dataclasses.replace(second, words=tuple(words), segments=tuple(segments), info=info)
 
 
-def _taken_back(
-    first: str, second: Transcript, takes_back: Callable[[str, str], bool]
-) -> Transcript:
-    """``second`` with each word put back to the one word the first decode wrote in its place
-    where ``takes_back(written, heard)`` says so, its probability capped at
-    :data:`TAKEN_BACK_PROBABILITY`."""
-    from rapidfuzz.distance import Levenshtein
-
-    a, b = _keys(first), [_key(w.word) for w in second.words]
-    back: dict[int, str] = {}
-    for op in Levenshtein.opcodes(a, b):
-        if (
-            op.tag != "replace"
-            or op.src_end - op.src_start != 1
-            or op.dest_end - op.dest_start != 1
-        ):
-            continue
-        heard, written = a[op.src_start], b[op.dest_start]
-        if heard.isalpha() and written.isalpha() and takes_back(written, heard):
-            back[op.dest_start] = heard
-    if not back or " ".join(s.text for s in second.segments).strip() != second.text:
-        return second
-    if sum(len(s.words) for s in second.segments) != len(second.words):
-        return second
-    words, segments, used, done = list(second.words), [], 0, []
-    for seg in second.segments:
-        text, cursor = seg.text, 0
-        for k in range(used, used + len(seg.words)):
-            spoken = words[k].word.strip()
-            at = text.find(spoken, cursor)
-            if at < 0:
-                continue
-            m = _PLAIN_WORD.fullmatch(spoken)
-            if k not in back or m is None:
-                cursor = at + len(spoken)
-                continue
-            said = back[k].capitalize() if m.group(1)[0].isupper() else back[k]
-            new = said + m.group(2)
-            text = text[:at] + new + text[at + len(spoken) :]
-            words[k] = dataclasses.replace(
-                words[k],
-                word=words[k].word.replace(spoken, new),
-                probability=min(words[k].probability, TAKEN_BACK_PROBABILITY),
-            )
-            cursor = at + len(new)
-            done.append(k)
-        segments.append(
-            dataclasses.replace(seg, text=text, words=tuple(words[used : used + len(seg.words)]))
-        )
-        used += len(seg.words)
-    if not done:
-        return second
-    return dataclasses.replace(
-        second,
-        text=" ".join(s.text for s in segments).strip(),
-        words=tuple(words),
-        segments=tuple(segments),
-        info={**second.info, "taken_back": done},
-    )
-
-
 class RecallingTranscriber(Wrapping):
     """A :class:`~reporting.asr.types.Transcriber` that decodes each utterance twice (see the
     module docstring).
@@ -220,10 +150,8 @@ class RecallingTranscriber(Wrapping):
     ``recall(heard, prompt)`` gives the second decode's prompt, or None when there is nothing
     to recall (then the plain prompt is used); ``like_side(word)`` tells a word that may be a
     mis-heard side (see :func:`consistent`); ``unheard(word, heard_there)`` tells a word of the
-    second decode that nothing the first heard in its place can have been (flagged);
-    ``takes_back(written, heard)`` tells a word of the second decode that goes back to the one
-    the first wrote in its place.  :meth:`for_pipeline` takes all four from a
-    :class:`~reporting.asr.processing.TextPipeline`.
+    second decode that nothing the first heard in its place can have been (flagged).
+    :meth:`for_pipeline` takes all three from a :class:`~reporting.asr.processing.TextPipeline`.
     """
 
     def __init__(
@@ -234,7 +162,6 @@ class RecallingTranscriber(Wrapping):
         first: Transcriber | None = None,
         like_side: Callable[[str], bool] | None = None,
         unheard: Callable[[str, Sequence[str]], bool] | None = None,
-        takes_back: Callable[[str, str], bool] | None = None,
         sensitive: Collection[str] = _SENSITIVE,
         kept: Collection[str] = _KEPT,
         max_run: int = _MAX_RUN,
@@ -252,7 +179,6 @@ class RecallingTranscriber(Wrapping):
         self.recall = recall
         self.like_side = like_side
         self.unheard = unheard
-        self.takes_back = takes_back
         self.sensitive = frozenset(sensitive)
         self.kept = frozenset(kept)
         self.max_run = max_run
@@ -263,14 +189,11 @@ class RecallingTranscriber(Wrapping):
         cls, transcriber: Transcriber, pipeline: Any, *, first: Transcriber | None = None
     ) -> RecallingTranscriber:
         """Recalling from ``pipeline``'s phrasebook (:meth:`TextPipeline.recall_prompt`),
-        with its confidence policy's sound-alikes of a side, flagging the terms of its
-        vocabulary that nothing heard sounds like (:meth:`TextPipeline.unheard_term`), and
-        putting back the first decode's words for ones no report text holds
-        (:meth:`TextPipeline.takes_back`)."""
+        with its confidence policy's sound-alikes of a side, and flagging the terms of its
+        vocabulary that nothing heard sounds like (:meth:`TextPipeline.unheard_term`)."""
         policy = pipeline.vocabulary.confidence
         return cls(transcriber, pipeline.recall_prompt, first=first,
-                   like_side=policy.sounds_like_side, unheard=pipeline.unheard_term,
-                   takes_back=pipeline.takes_back)  # fmt: skip
+                   like_side=policy.sounds_like_side, unheard=pipeline.unheard_term)  # fmt: skip
 
     def for_partials(self) -> Transcriber:
         return self._partials
@@ -313,8 +236,6 @@ class RecallingTranscriber(Wrapping):
             if consistent(heard.text, second.text, max_run=self.max_run,
                           max_drop=self.max_drop, kept=self.kept,
                           like_side=self.like_side):  # fmt: skip
-                if self.takes_back is not None:
-                    second = _taken_back(heard.text, second, self.takes_back)
                 second = _disputed(heard.text, second, self.sensitive, self.unheard)
                 return dataclasses.replace(second, info={**second.info, "recalled": True})
             log.debug("second decode refused: it adds or drops words the first did not")
