@@ -5,8 +5,9 @@ Whisper, primed with report text, writes ordinary English words no radiologist d
 alone, as it must leave every real word, and Whisper is often sure of them.  A word that no
 sentence of the bundled phrasebooks (every template's), no vocabulary term and none of the
 site's phrases holds, nor one of their words with a prefix or suffix the corrector knows, is
-unfamiliar: on the benchmark outputs about half of such words were wrong, twice the share of
-the doubtful-word flags, and text that was heard right has fewer than one in 100.
+unfamiliar: in the held-out benchmark runs about four in ten of such words were wrong, twice
+the share of the other doubtful-word flags, and in report text heard right about three words
+in 1,000 are unfamiliar.
 """
 
 from __future__ import annotations

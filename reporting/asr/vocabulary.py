@@ -62,7 +62,7 @@ class ConfidencePolicy:
     #: recogniser made it up: "thoracicate", "extensify") is flagged whatever its probability;
     #: 0 turns the rule off
     made_up_min_length: int = 0
-    #: an English word of at least this many letters that no report text we know holds (the
+    #: a written word of at least this many letters that no report text we know holds (the
     #: bundled phrasebooks, the terms, the site's phrases; nor one of their words with a
     #: listed prefix or suffix: "bustle", "brunch", "winner") is flagged whatever its
     #: probability; 0 turns the rule off
