@@ -310,8 +310,8 @@ class DictationSession:
             self._state = self._initial_state(self._base)
             self._seq = 0
         #: what the last "undo"s took back, the latest last: "redo" puts it back.  Any new
-        #: change of the report's text or values clears it, as in an editor.  Not journaled:
-        #: a recovered session starts with nothing to redo
+        #: change of the report's text or values clears it, as in an editor.  Journaled with
+        #: each utterance while it holds anything, so a recovered session can still redo
         self._redo: list[_State] = []
         # the last utterance (number self._seq), when it dictated text and at most moved the
         # cursor (:func:`_revisable`): (state before, state after, audio file, what there was
@@ -976,6 +976,7 @@ class DictationSession:
                 "words": [w.to_dict() for w in utterance.words],
                 "state": state.to_json(),
                 "history": len(self._history),  # undo steps, so recovery rebuilds them
+                **({"redo": [s.to_json() for s in self._redo]} if self._redo else {}),
             }
         )
 
@@ -1062,6 +1063,7 @@ class DictationSession:
             state = _State.from_json(start["state"])
             history: list[_State] = []  # the undo steps before ``state``
             last = (history, state)  # as they were before the last utterance
+            redo: list[_State] = []  # what the last utterance left to redo
             seq = 0
             said = ""
             for entry in entries[1:]:
@@ -1075,6 +1077,7 @@ class DictationSession:
                     new = _State.from_json(entry["state"])
                     _replay_undo_steps(history, state, new, entry.get("history"))
                     state = new
+                    redo = [_State.from_json(r) for r in entry.get("redo", ())]
                     if "dictate" in entry.get("actions", ()):
                         said = str(entry.get("text", ""))  # the last words dictated
                 elif kind == "move":  # the cursor moved: not an undo step
@@ -1086,6 +1089,7 @@ class DictationSession:
         )
         session.journal = journal
         session._punctuated = has_spoken_punctuation(said)
+        session._redo = redo
         return session
 
     def utterances(self) -> list[dict[str, Any]]:

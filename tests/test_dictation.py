@@ -511,11 +511,36 @@ def test_a_recovered_session_undoes_as_the_one_that_crashed_would_have(
         live.apply(said)
     recovered = DictationSession.recover(journal)
     assert recovered.draft.text == live.draft.text
+    live.apply("Redo.")  # what could be redone before the crash can be after it
+    recovered.apply("Redo.")
+    assert recovered.draft.text == live.draft.text
     for _ in range(len(script) + 1):
         live.apply("Undo.")
         recovered.apply("Undo.")
         assert recovered.draft.text == live.draft.text
         assert recovered.current_stop == live.current_stop
+
+
+def test_what_could_be_redone_before_a_crash_can_be_redone_after_it(chest, tmp_path: Path) -> None:
+    journal = tmp_path / "redo.jsonl"
+    s = session(chest, journal=journal)
+    s.apply("Go to impression.")
+    s.apply("Small left pleural effusion.")
+    s.apply("Stable chest.")
+    s.apply("Undo.")
+    s.apply("Undo.")
+    s.move_to("findings", "lungs")  # a click moves the cursor: what was undone stays
+    recovered = DictationSession.recover(journal)
+    recovered.apply("Redo.")
+    recovered.apply("Redo.")
+    assert recovered.draft.section("impression").text == (
+        "Small left pleural effusion. Stable chest."
+    )
+    # dictating after a recovery leaves nothing to redo, as before a crash
+    s.apply("Mild cardiomegaly.")
+    again = DictationSession.recover(journal)
+    again.apply("Redo.")
+    assert "Stable chest" not in again.draft.text
 
 
 def test_recovery_after_a_revision_keeps_the_undo_steps(chest, tmp_path: Path) -> None:
