@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from reporting.asr.affixes import bases
 from reporting.asr.fake import transcript_from_text
 from reporting.asr.familiar import ReportWords
 from reporting.asr.formatting import FormatOptions
@@ -51,6 +52,20 @@ def test_report_words_and_their_derived_forms_are_not(chest) -> None:
         "Mildly enlarging right pleural effusion.",
     ]:
         assert _flags(chest, said) == []
+
+
+def test_a_word_is_derived_by_a_prefix_or_a_suffix_on_a_long_enough_stem() -> None:
+    assert list(bases("hypoinflated", ("hypo", "hyper"), ())) == [("hypo", "inflated")]
+    assert list(bases("enlarging", (), ("ing",))) == [("", "enlarg"), ("", "enlarge")]
+    # "hyper" + "tro": what is left after a prefix needs four letters
+    assert list(bases("hypertro", ("hyper",), ())) == []
+    # the flag accepts three-letter stems and a "-y" stem; the corrector asks for four
+    assert list(bases("taping", (), ("ing",))) == []
+    assert list(bases("taping", (), ("ing",), min_stem=3, endings=("", "e", "y"))) == [
+        ("", "tap"),
+        ("", "tape"),
+        ("", "tapy"),
+    ]
 
 
 def test_a_name_is_confirmed_too(chest) -> None:

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from reporting.asr.affixes import bases
 from reporting.asr.sides import SIDES
 from reporting.errors import LexiconError
 from reporting.lexicons import check_keys, expect_list, load_lexicon
@@ -200,19 +201,12 @@ class Corrector:
     def _is_derived(self, w: str) -> bool:
         """A known word with a prefix or suffix ("hypoinflated", "biventricular"), or a term
         word with its prefix swapped for another ("epicardial" beside "pericardial")."""
-        for pre in self.rules.prefixes:
-            if w.startswith(pre) and len(w) - len(pre) >= 4:
-                rest = w[len(pre) :]
-                if self._is_known(rest) or any(
-                    other + rest in self._term_words for other in self.rules.prefixes
-                ):
-                    return True
-        for suf in self.rules.suffixes:
-            if w.endswith(suf) and len(w) - len(suf) >= 4:
-                stem = w[: -len(suf)]
-                if self._is_known(stem) or self._is_known(stem + "e"):
-                    return True
-        return False
+        prefixes = self.rules.prefixes
+        return any(
+            self._is_known(base)
+            or (pre != "" and any(other + base in self._term_words for other in prefixes))
+            for pre, base in bases(w, prefixes, self.rules.suffixes)
+        )
 
     def correct(
         self, text: str, unsure: Collection[str] = frozenset()

@@ -16,11 +16,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reporting.asr.affixes import bases
+
 __all__ = ["ReportWords"]
 
 _LETTERS = re.compile(r"[a-z]+")
-#: a stem left by a suffix is known with one of these endings too ("enlarging" <- "enlarge")
+#: a stem left by a suffix is known with one of these endings too ("enlarging" <- "enlarge");
+#: stems of three letters count (the corrector asks for four)
 _STEM_ENDINGS = ("", "e", "y")
+_MIN_STEM = 3
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,12 @@ class ReportWords:
         w = word.lower()
         if w in self.words:
             return True
-        for pre in self.prefixes:
-            if w.startswith(pre) and len(w) - len(pre) >= 4 and w[len(pre) :] in self.words:
-                return True
-        for suf in self.suffixes:
-            if w.endswith(suf) and len(w) - len(suf) >= 3:
-                stem = w[: -len(suf)]
-                if any(stem + end in self.words for end in _STEM_ENDINGS):
-                    return True
-        return False
+        return any(
+            base in self.words
+            for _, base in bases(
+                w, self.prefixes, self.suffixes, min_stem=_MIN_STEM, endings=_STEM_ENDINGS
+            )
+        )
 
     def unfamiliar(self, written: str, min_length: int) -> list[str]:
         """The words of ``written`` of ``min_length`` letters or more this does not know."""
