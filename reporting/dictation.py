@@ -549,6 +549,12 @@ class DictationSession:
                     f"please confirm the number '{word}': it was written for a word heard "
                     "before its unit ('free centimeters' read as 'three centimeters')"
                 )
+            elif reason == "opposite":
+                message = (
+                    f"please confirm '{word}': the recogniser heard words of the opposite "
+                    "meaning that reports seldom say ('a regular mass'), rewritten as "
+                    "reports say them"
+                )
             elif reason == "joined_list":
                 message = (
                     f"please confirm that '{word}' is negated too: the recogniser wrote the "

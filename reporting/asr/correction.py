@@ -55,9 +55,23 @@ class Correction:
     end: int
     heard: str
     written: str
-    #: "known" | "fuzzy" | "field" (a measured field's name heard as other words) |
-    #: "agreement" (a plural subject heard singular)
+    #: "known" | "confirm" (a known mis-hearing of the opposite meaning, "a regular mass" ->
+    #: "an irregular mass": the radiologist confirms it) | "fuzzy" | "field" (a measured
+    #: field's name heard as other words) | "agreement" (a plural subject heard singular)
     kind: str
+
+
+#: how many words after a replacement's ``heard`` its ``followed_by`` words are looked for
+FOLLOWED_WITHIN = 3
+_NEXT_WORDS = re.compile(r"[^.;:!?]*")
+
+
+def _followed_by(text: str, end: int, words: frozenset[str]) -> bool:
+    """Whether one of ``words`` is among the next ``FOLLOWED_WITHIN`` words of ``text`` after
+    ``end``, in the same sentence."""
+    m = _NEXT_WORDS.match(text, end)
+    rest = m.group(0) if m else ""
+    return any(w.lower() in words for w in re.findall(r"[A-Za-z]+", rest)[:FOLLOWED_WITHIN])
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,13 @@ class _Rules:
     #: from "cardiomegaly" and 69 from "cardiomediastinal": restored with a margin of 6,
     #: kept as heard with one of 8)
     context_margin: float = 0.0
+    #: the ``heard`` of replacements (lower case, single spaces) whose rewrite changes the
+    #: meaning, so the radiologist is asked to confirm it
+    confirm: frozenset[str] = frozenset()
+    #: ``heard`` -> words one of which must follow it within ``FOLLOWED_WITHIN`` words of the
+    #: same sentence for the replacement to be made ("a regular" -> "an irregular" only before
+    #: "mass", "lesion", ...: "a regular rhythm" stays)
+    followed_by: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -225,10 +246,14 @@ class Corrector:
         out: list[str] = []
         pos = 0
         for m in self._known.finditer(text):
-            written = self._map[" ".join(m.group(0).lower().split())]
-            written = _match_case(m.group(0), written)
+            key = " ".join(m.group(0).lower().split())
+            after = self.rules.followed_by.get(key)
+            if after is not None and not _followed_by(text, m.end(), after):
+                continue
+            written = _match_case(m.group(0), self._map[key])
             out.append(text[pos : m.start()])
-            changes.append(Correction(m.start(), m.end(), m.group(0), written, "known"))
+            kind = "confirm" if key in self.rules.confirm else "known"
+            changes.append(Correction(m.start(), m.end(), m.group(0), written, kind))
             out.append(written)
             pos = m.end()
         out.append(text[pos:])
@@ -453,14 +478,36 @@ def _match_case(heard: str, term: str) -> str:
 
 def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
     reps: list[tuple[str, str]] = []
+    confirm: set[str] = set()
+    followed_by: dict[str, frozenset[str]] = {}
     for i, item in enumerate(expect_list(path, "replacements", data.get("replacements", []))):
-        entry = check_keys(path, f"replacements[{i}]", item, required=("heard", "write"))
+        entry = check_keys(
+            path,
+            f"replacements[{i}]",
+            item,
+            required=("heard", "write"),
+            optional=("confirm", "followed_by"),
+        )
         heard, write = entry["heard"], entry["write"]
         if not (isinstance(heard, str) and heard.strip() and isinstance(write, str)):
             raise LexiconError(
                 f"{path}: replacements[{i}] needs non-empty strings 'heard' and 'write'"
             )
+        if not isinstance(entry.get("confirm", False), bool):
+            raise LexiconError(f"{path}: replacements[{i}].confirm must be true or false")
         reps.append((heard.strip(), write))
+        key = " ".join(heard.lower().split())
+        if entry.get("confirm", False):
+            confirm.add(key)
+        if "followed_by" in entry:
+            after = entry["followed_by"]
+            if not (
+                isinstance(after, list) and after and all(isinstance(w, str) and w for w in after)
+            ):
+                raise LexiconError(
+                    f"{path}: replacements[{i}].followed_by must be a non-empty list of words"
+                )
+            followed_by[key] = frozenset(w.lower() for w in after)
     fuzzy = check_keys(
         path,
         "fuzzy",
@@ -518,6 +565,8 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
         int(fuzzy.get("near_min_length", 1000)),
         float(fuzzy.get("context_min_score", 101)),
         float(fuzzy.get("context_margin", 0)),
+        frozenset(confirm),
+        followed_by,
     )
 
 

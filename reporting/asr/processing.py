@@ -60,7 +60,9 @@ class Flag:
     #: the span is the joined part, and ``probability`` is 1.0, as no one word is doubted) |
     #: "guessed_number" (a number written for a word that was none: "free centimeters" ->
     #: "3 cm") | "unpaused" (said after a field's name heard inside a sentence with no pause
-    #: before it: the value is that field's by a guess)
+    #: before it: the value is that field's by a guess) | "opposite" (a known mis-hearing of
+    #: the opposite meaning rewritten, "a regular mass" -> "an irregular mass": the span is
+    #: what was written, and ``probability`` is 1.0)
     reason: str
 
     def moved(self, by: int) -> Flag:
@@ -360,7 +362,9 @@ class TextPipeline:
         # a speaker who says "period" and "comma" placed every full stop: none is a pause
         if not has_spoken_punctuation(corrected):
             formatted, joined = self.joined_lists(formatted)
-        flags = self._flags(formatted, words, corrections, corrected) + joined
+        flags = _confirming(
+            formatted, corrections, self._flags(formatted, words, corrections, corrected) + joined
+        )
         return Processed(formatted, text, corrections, tuple(sorted(flags, key=_flag_start)))
 
     def joined_lists(self, text: str, *, at: int | None = None) -> tuple[str, tuple[Flag, ...]]:
@@ -477,6 +481,28 @@ class TextPipeline:
         return bool(shortest and self.report_words) and bool(
             self.report_words.unfamiliar(written, shortest)
         )
+
+
+def _confirming(
+    text: str, corrections: Sequence[Correction], flags: tuple[Flag, ...]
+) -> tuple[Flag, ...]:
+    """``flags`` with an ``opposite`` flag over what each rewrite of the opposite meaning
+    wrote in ``text`` ("an irregular mass"), in place of any flag it overlaps: the rewrite is
+    what reports say, but the radiologist may have said what was heard."""
+    lowered = lower_same_length(text)
+    cursor = 0
+    out = list(flags)
+    for change in corrections:
+        if change.kind != "confirm":
+            continue
+        found = _find(lowered, [change.written.lower()], cursor)
+        if found is None:
+            continue
+        a, b = found
+        cursor = b
+        out = [f for f in out if not (f.start < b and a < f.end)]
+        out.append(Flag(a, b, text[a:b], 1.0, "opposite"))
+    return tuple(out)
 
 
 def _command_words() -> list[str]:
