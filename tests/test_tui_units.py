@@ -362,3 +362,22 @@ def test_replay_finds_one_word_or_a_joined_list_with_the_pause_before_it() -> No
     assert many[-1] == int((words[-1].end + 0.15) * 16_000) - 1
     gone = DictationController.word_audio(controller, "small effusion")  # type: ignore[arg-type]
     assert gone is None
+
+
+def test_replay_finds_the_heard_words_of_a_rewritten_flag() -> None:
+    import numpy as np
+
+    from reporting.asr.fake import transcript_from_text
+    from reporting.tui.listen import DictationController, _Recent
+
+    heard = transcript_from_text("And the regular hypoechoic lesion. Small plural effusion.")
+    audio = np.arange(16_000 * 10, dtype=np.float32)
+    words = heard.words
+    controller = SimpleNamespace(recent=[_Recent(audio, tuple(words))])
+    # "An irregular" was written for "And the regular": those three words are played
+    opposite = DictationController.word_audio(controller, "An irregular")  # type: ignore[arg-type]
+    assert opposite is not None
+    assert opposite[0] == max(0, int((words[0].start - 0.15) * 16_000))
+    assert opposite[-1] == int((words[2].end + 0.15) * 16_000) - 1
+    pleural = DictationController.word_audio(controller, "pleural")  # type: ignore[arg-type]
+    assert pleural is not None and pleural[0] == int((words[6].start - 0.15) * 16_000)

@@ -81,6 +81,37 @@ def _bare(word: str) -> str:
     return re.sub(r"^\W+|\W+$", "", word).lower()
 
 
+#: how alike (0-100, letters only) the heard words must be to a rewritten flag's words for
+#: replay to play them: "an irregular" is 75 from "and the regular", "pleural" 92 from
+#: "plural"; "small effusion" is 71 from "pleural effusion", which it was not
+REPLAY_MIN_SCORE = 75.0
+
+
+def _word_clip(recent: _Recent, first: int, stop: int) -> np.ndarray | None:
+    """The audio of ``recent``'s words ``first`` to ``stop`` (exclusive), ±0.15 s."""
+    rate = 16_000
+    a = max(0, int((recent.words[first].start - 0.15) * rate))
+    b = min(len(recent.audio), int((recent.words[stop - 1].end + 0.15) * rate))
+    return recent.audio[a:b] if b > a else None  # type: ignore[no-any-return]
+
+
+def _rewritten_audio(recents: list[_Recent], targets: list[str]) -> np.ndarray | None:
+    """The audio of the heard words most like ``targets`` by their letters (as many words or
+    one more: "by lateral" for "bilateral"), the newest utterance first on a tie."""
+    from rapidfuzz import fuzz
+
+    letters, n = "".join(targets), len(targets)
+    best: tuple[float, _Recent, int, int] | None = None
+    for recent in reversed(recents):
+        bares = [_bare(w.word) for w in recent.words]
+        for size in (n, n + 1):
+            for i in range(len(bares) - size + 1):
+                score = fuzz.ratio(letters, "".join(bares[i : i + size]))
+                if score >= REPLAY_MIN_SCORE and (best is None or score > best[0]):
+                    best = (score, recent, i, i + size)
+    return None if best is None else _word_clip(best[1], best[2], best[3])
+
+
 @dataclass
 class DictationController:
     screen: Screen[Any]
@@ -413,21 +444,21 @@ class DictationController:
         """The audio of the most recent utterance word matching ``word`` (±0.15 s).  A flag
         over several words ("large pleural effusion or pneumothorax": a list joined back after
         a pause) plays those words in a row with the word before them, so the pause before the
-        list is heard too."""
+        list is heard too.  Words the corrector rewrote ("pleural" for the "plural" heard, "an
+        irregular" for "a regular") are found by their letters: the heard words, one fewer to
+        as many as written or one more, most like them (:data:`REPLAY_MIN_SCORE`)."""
         targets = [t for t in (_bare(part) for part in word.split()) if t]
         if not targets:
             return None
-        rate, n = 16_000, len(targets)
+        n = len(targets)
         for recent in reversed(self.recent):
             bares = [_bare(w.word) for w in recent.words]
             for i in range(len(bares) - n + 1):
                 if all(t == b or t in b for t, b in zip(targets, bares[i : i + n], strict=True)):
-                    first = recent.words[max(0, i - 1) if n > 1 else i]
-                    a = max(0, int((first.start - 0.15) * rate))
-                    b = min(len(recent.audio), int((recent.words[i + n - 1].end + 0.15) * rate))
-                    if b > a:
-                        return recent.audio[a:b]  # type: ignore[no-any-return]
-        return None
+                    clip = _word_clip(recent, max(0, i - 1) if n > 1 else i, i + n)
+                    if clip is not None:
+                        return clip
+        return _rewritten_audio(self.recent, targets)
 
     def replay(self, word: str, done: Callable[[str | None], None]) -> None:
         """Play the word's audio in a worker; ``done(error or None)`` on the UI thread."""
