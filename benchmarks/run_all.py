@@ -25,6 +25,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("prompt_skip_eval", []),
     ("command_eval", []),
     ("field_eval", []),
+    ("opposite_eval", []),
     # the same dictations through the TUI's live path, replayed in real time (about 14 min)
     ("field_eval", ["--live", "--voices", "held-out"]),
     ("short_eval", []),

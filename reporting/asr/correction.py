@@ -55,8 +55,8 @@ class Correction:
     end: int
     heard: str
     written: str
-    #: "known" | "confirm" (a known mis-hearing of the opposite meaning, "a regular mass" ->
-    #: "an irregular mass": the radiologist confirms it) | "fuzzy" | "field" (a measured
+    #: "known" | "confirm" (a known mis-hearing of the opposite meaning, "a regular" -> "an
+    #: irregular" before "mass": the radiologist confirms it) | "fuzzy" | "field" (a measured
     #: field's name heard as other words) | "agreement" (a plural subject heard singular)
     kind: str
 

@@ -61,8 +61,8 @@ class Flag:
     #: "guessed_number" (a number written for a word that was none: "free centimeters" ->
     #: "3 cm") | "unpaused" (said after a field's name heard inside a sentence with no pause
     #: before it: the value is that field's by a guess) | "opposite" (a known mis-hearing of
-    #: the opposite meaning rewritten, "a regular mass" -> "an irregular mass": the span is
-    #: what was written, and ``probability`` is 1.0)
+    #: the opposite meaning rewritten, "a regular" -> "an irregular" before "mass": the span
+    #: is what was written, and ``probability`` is 1.0)
     reason: str
 
     def moved(self, by: int) -> Flag:
@@ -487,8 +487,9 @@ def _confirming(
     text: str, corrections: Sequence[Correction], flags: tuple[Flag, ...]
 ) -> tuple[Flag, ...]:
     """``flags`` with an ``opposite`` flag over what each rewrite of the opposite meaning
-    wrote in ``text`` ("an irregular mass"), in place of any flag it overlaps: the rewrite is
-    what reports say, but the radiologist may have said what was heard."""
+    wrote in ``text`` ("an irregular" for "a regular" before "mass"), in place of any flag it
+    overlaps: the rewrite is what reports say, but the radiologist may have said what was
+    heard."""
     lowered = lower_same_length(text)
     cursor = 0
     out = list(flags)
