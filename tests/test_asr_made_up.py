@@ -158,3 +158,21 @@ def test_free_before_a_unit_is_three_and_the_number_is_flagged() -> None:
     session.apply(Utterance(heard.text, heard.words))
     (issue,) = session.issues
     assert issue.message.startswith("please confirm the number '3': it was written for a word")
+
+
+@pytest.mark.parametrize(
+    ("heard", "written"),
+    [
+        # "twelve" heard as "well" before its unit (flite kal, a tuning voice)
+        ("Left kidney length well centimeters.", "Left kidney length 12 cm."),
+        ("Endometrial thickness, well millimetres.", "Endometrial thickness, 12 mm."),
+    ],
+)
+def test_well_before_a_unit_is_twelve_and_the_number_is_flagged(heard: str, written: str) -> None:
+    pipeline = build_pipeline(spec=load_template("us_renal"))
+    sure = transcript_from_text(heard, default=0.97)
+    out = pipeline.process(sure.text, sure.words)
+    assert out.text == written
+    assert [(f.word, f.reason) for f in out.flags] == [("12", "guessed_number")]
+    kept = transcript_from_text("The patient tolerated the procedure well.", default=0.97)
+    assert pipeline.process(kept.text, kept.words).text == kept.text
