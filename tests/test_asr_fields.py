@@ -531,6 +531,32 @@ def test_a_field_name_between_pauses_after_a_value_or_its_section_is_a_header() 
     assert "Lungs, pleura and heart are normal." in h.draft.text
 
 
+def test_a_measured_field_named_between_pauses_takes_its_measurement_and_nothing_is_lost() -> None:
+    # the words said for the field before are its value; they were swallowed into the
+    # measured field's name once, and the left ovary kept its normal text
+    s = DictationSession(load_template("us_pelvis_female"))
+    s.apply("Left ovary.")
+    s.apply("Enlarged, endometrial thickness, 12 mm.")
+    values = _fields(s)
+    assert values["left_ovary"] == "Enlarged."
+    assert values["endometrial_thickness"] == 12
+    # in one breath, as flite slt said it: every field its own value
+    one = DictationSession(load_template("us_pelvis_female"))
+    one.apply(
+        "Findings, right ovary, there is a 3 cm simple cyst, left ovary, normal, "
+        "endometrial thickness, 12 mm."
+    )
+    values = _fields(one)
+    assert values["right_ovary"] == "There is a 3 cm simple cyst."
+    assert values["left_ovary"] == "Normal."
+    assert values["endometrial_thickness"] == 12
+    # more said after the measurement: no header, and every word stays
+    more = DictationSession(load_template("us_pelvis_female"))
+    more.apply("Left ovary.")
+    more.apply("Enlarged, endometrial thickness, 12 mm, with a cyst.")
+    assert _fields(more)["left_ovary"] == "Enlarged, endometrial thickness, 12 mm, with a cyst."
+
+
 def test_a_numbered_scale_misheard_before_its_number_fills_its_field() -> None:
     m = DictationSession(load_template("mammo_birads"))
     m.apply("Impression. Suspicious mass. By rads 4.")

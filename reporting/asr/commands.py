@@ -687,7 +687,9 @@ def _name_between_commas(
     a number, a choice or yes/no and its value, or the name of the field's section, come
     before the comma at ``at``: the pauses around a field's name said after another field
     ("Breast composition c, mass, irregular mass ...") or after its section ("Findings,
-    fracture, nondisplaced fracture ..."); None otherwise, or when another name follows
+    fracture, nondisplaced fracture ..."), and around a measured field's name before its
+    measurement ends the sentence ("..., normal, endometrial thickness, 12 mm."); None
+    otherwise, or when another name follows
     ("Heart, lungs, and mediastinum ...", "Findings, lungs, pleura and heart ..." keep
     their commas)."""
     stop = _CLAUSE_END.search(text, at)
@@ -696,6 +698,14 @@ def _name_between_commas(
         return None
     if grammar._known_start(normalise(text[stop.end() : stop.end() + 80]).split(), targets):
         return None  # "Findings, lungs, pleura and heart are normal.": a list of them
+    if getattr(value_targets.get(named), "measured", None) is not None:
+        # a measured field's name between pauses, then its measurement to the sentence's end
+        # ("Left ovary, normal, endometrial thickness, 12 mm.")
+        end = _CLAUSE_END.search(text, stop.end())
+        if (end is None or text[end.start()] in ".!?") and value_targets[named](
+            text[stop.end() : end.start() if end else len(text)]
+        ):
+            return stop.start()
     begin = max(text.rfind(mark, 0, at - 1) for mark in ".,;:!?") + 1
     words = normalise(text[begin : at - 1]).split()
     section = grammar.section_words.get(" ".join(words))

@@ -210,8 +210,16 @@ def restore_measured_names(
         if not pool:
             continue
         start, end = m.end(), tokens[count - 1].end()
+        # a name said after a pause inside the sentence ("Enlarged, endometrial thickness,
+        # 12 mm."): only the words after the pause may be it, the words before are the value
+        # said for the field before
+        pause = max(text.rfind(mark, start, end) for mark in ",;:")
+        if pause >= 0:
+            start = pause + 1 + len(text[pause + 1 : end]) - len(text[pause + 1 : end].lstrip())
         head = text[start:end].rstrip(".,:;")
         end = start + len(head)
+        if not head:
+            continue
         if "." in head or any(_squash(head).startswith(name) for name in squashed):
             continue  # a name already, perhaps with more words ("... volume is")
         if pool is numbered_keys and _ACRONYM.search(head):
