@@ -540,6 +540,14 @@ def test_a_measured_field_named_between_pauses_takes_its_measurement_and_nothing
     values = _fields(s)
     assert values["left_ovary"] == "Enlarged."
     assert values["endometrial_thickness"] == 12
+    # with no pause written, the words stay in the field said into, and the measured field
+    # takes its value from them
+    t = DictationSession(load_template("us_pelvis_female"))
+    t.apply("Left ovary.")
+    t.apply("Enlarged endometrial thickness 12 mm.")
+    values = _fields(t)
+    assert values["left_ovary"] == "Enlarged endometrial thickness 12 mm."
+    assert values["endometrial_thickness"] == 12
     # in one breath, as flite slt said it: every field its own value
     one = DictationSession(load_template("us_pelvis_female"))
     one.apply(

@@ -220,8 +220,11 @@ def restore_measured_names(
         end = start + len(head)
         if not head:
             continue
-        if "." in head or any(_squash(head).startswith(name) for name in squashed):
-            continue  # a name already, perhaps with more words ("... volume is")
+        heads = [head[w.start() :] for w in re.finditer(r"\S+", head)]
+        if "." in head or any(_squash(h).startswith(name) for h in heads for name in squashed):
+            # a name already, perhaps with more words ("... volume is"), or after words
+            # said for the field before ("Enlarged endometrial thickness 12 mm.")
+            continue
         if pool is numbered_keys and _ACRONYM.search(head):
             continue  # another scale written as such ("TI-RADS 4."), not a misheard name
         best, second, name = _nearest_name(head, pool, key)
