@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -342,42 +343,43 @@ def test_each_final_is_recalled_then_listened_to_for_a_command(
     assert DictationController._reviser(live, silent) is None
 
 
-def test_replay_finds_one_word_or_a_joined_list_with_the_pause_before_it() -> None:
+def _replayer(said: str) -> tuple[Any, Any]:
+    """A controller whose one recent utterance heard ``said`` over ten seconds of audio
+    whose samples are their own indexes, and its words."""
     import numpy as np
 
     from reporting.asr.fake import transcript_from_text
-    from reporting.tui.listen import DictationController, _Recent
+    from reporting.tui.listen import _Recent
 
-    heard = transcript_from_text("No focal consolidation. Large pleural effusion or pneumothorax.")
+    words = transcript_from_text(said).words
     audio = np.arange(16_000 * 10, dtype=np.float32)
-    words = heard.words
-    controller = SimpleNamespace(recent=[_Recent(audio, tuple(words))])
-    one = DictationController.word_audio(controller, "pneumothorax")  # type: ignore[arg-type]
+    return SimpleNamespace(recent=[_Recent(audio, tuple(words))]), words
+
+
+def _replayed(controller: Any, word: str) -> Any:
+    from reporting.tui.listen import DictationController
+
+    return DictationController.word_audio(controller, word)
+
+
+def test_replay_finds_one_word_or_a_joined_list_with_the_pause_before_it() -> None:
+    controller, words = _replayer("No focal consolidation. Large pleural effusion or pneumothorax.")
+    one = _replayed(controller, "pneumothorax")
     assert one is not None and one[0] == int((words[-1].start - 0.15) * 16_000)
-    joined = "large pleural effusion or pneumothorax"
-    many = DictationController.word_audio(controller, joined)  # type: ignore[arg-type]
+    many = _replayed(controller, "large pleural effusion or pneumothorax")
     # from the word before the list ("consolidation.") to the list's last word
     assert many is not None
     assert many[0] == max(0, int((words[2].start - 0.15) * 16_000))
     assert many[-1] == int((words[-1].end + 0.15) * 16_000) - 1
-    gone = DictationController.word_audio(controller, "small effusion")  # type: ignore[arg-type]
-    assert gone is None
+    assert _replayed(controller, "small effusion") is None
 
 
 def test_replay_finds_the_heard_words_of_a_rewritten_flag() -> None:
-    import numpy as np
-
-    from reporting.asr.fake import transcript_from_text
-    from reporting.tui.listen import DictationController, _Recent
-
-    heard = transcript_from_text("And the regular hypoechoic lesion. Small plural effusion.")
-    audio = np.arange(16_000 * 10, dtype=np.float32)
-    words = heard.words
-    controller = SimpleNamespace(recent=[_Recent(audio, tuple(words))])
+    controller, words = _replayer("And the regular hypoechoic lesion. Small plural effusion.")
     # "An irregular" was written for "And the regular": those three words are played
-    opposite = DictationController.word_audio(controller, "An irregular")  # type: ignore[arg-type]
+    opposite = _replayed(controller, "An irregular")
     assert opposite is not None
     assert opposite[0] == max(0, int((words[0].start - 0.15) * 16_000))
     assert opposite[-1] == int((words[2].end + 0.15) * 16_000) - 1
-    pleural = DictationController.word_audio(controller, "pleural")  # type: ignore[arg-type]
+    pleural = _replayed(controller, "pleural")
     assert pleural is not None and pleural[0] == int((words[6].start - 0.15) * 16_000)
