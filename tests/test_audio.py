@@ -20,7 +20,7 @@ from reporting.audio import (
     load_audio,
     write_wav,
 )
-from reporting.audio.microphone import import_sounddevice
+from reporting.audio.microphone import import_sounddevice, playback_problem
 from reporting.errors import AudioError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "audio"
@@ -304,3 +304,25 @@ def test_importing_reporting_loads_no_audio_or_speech_packages() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_failed_playback_says_when_there_is_no_output_device() -> None:
+    from types import SimpleNamespace
+
+    error = RuntimeError("Error querying device -1")
+    microphone_only = SimpleNamespace(
+        query_devices=lambda: [{"name": "mic", "max_input_channels": 1, "max_output_channels": 0}]
+    )
+    assert playback_problem(microphone_only, error) == (
+        "no audio output device (speakers or headphones) was found"
+    )
+    speakers = SimpleNamespace(
+        query_devices=lambda: [{"name": "out", "max_input_channels": 0, "max_output_channels": 2}]
+    )
+    assert playback_problem(speakers, error) == "the audio output failed (Error querying device -1)"
+    # this machine's real PortAudio, whatever it has: a message, never a traceback
+    try:
+        sd = import_sounddevice()
+    except AudioError:
+        return
+    assert playback_problem(sd, error).startswith(("no audio output", "the audio output failed"))

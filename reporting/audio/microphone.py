@@ -22,7 +22,13 @@ from reporting.audio.base import SAMPLE_RATE
 from reporting.audio.level import Level, LevelMeter
 from reporting.errors import AudioError
 
-__all__ = ["InputDevice", "MicrophoneSource", "list_input_devices", "import_sounddevice"]
+__all__ = [
+    "InputDevice",
+    "MicrophoneSource",
+    "list_input_devices",
+    "import_sounddevice",
+    "playback_problem",
+]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,19 @@ def list_input_devices() -> list[InputDevice]:
                 )
             )
     return out
+
+
+def playback_problem(sd: Any, exc: BaseException) -> str:
+    """What to tell the user when playing audio through ``sd`` (sounddevice) failed with
+    ``exc``: that there is no output device at all, when PortAudio lists none (its own
+    message is "Error querying device -1"), or the error."""
+    try:
+        devices = list(sd.query_devices())
+    except Exception:  # PortAudioError has no stable import path across versions
+        devices = None
+    if devices is not None and not any(int(d.get("max_output_channels", 0)) for d in devices):
+        return "no audio output device (speakers or headphones) was found"
+    return f"the audio output failed ({exc})"
 
 
 class MicrophoneSource:

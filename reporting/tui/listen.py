@@ -470,9 +470,14 @@ class DictationController:
         def play() -> None:
             try:
                 sd = optional("reporting.audio.microphone", "import_sounddevice")()
+            except Exception as exc:  # no sounddevice or PortAudio: what to install
+                self.screen.app.call_from_thread(done, f"cannot play audio: {exc}")
+                return
+            try:
                 sd.play(audio, 16_000, blocking=True)
             except Exception as exc:  # no output device: tell the user
-                self.screen.app.call_from_thread(done, f"cannot play audio: {exc}")
+                problem = optional("reporting.audio.microphone", "playback_problem")(sd, exc)
+                self.screen.app.call_from_thread(done, f"cannot play audio: {problem}")
                 return
             self.screen.app.call_from_thread(done, None)
 
