@@ -445,8 +445,8 @@ class DictationController:
         over several words ("large pleural effusion or pneumothorax": a list joined back after
         a pause) plays those words in a row with the word before them, so the pause before the
         list is heard too.  Words the corrector rewrote ("pleural" for the "plural" heard, "an
-        irregular" for "a regular") are found by their letters: the heard words, one fewer to
-        as many as written or one more, most like them (:data:`REPLAY_MIN_SCORE`)."""
+        irregular" for "a regular") are found by their letters: the heard words (as many as
+        written, or one more) most like them (:data:`REPLAY_MIN_SCORE`)."""
         targets = [t for t in (_bare(part) for part in word.split()) if t]
         if not targets:
             return None
