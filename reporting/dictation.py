@@ -239,8 +239,16 @@ def _edits(before: _State, after: _State) -> bool:
     return before.texts != after.texts or before.fields != after.fields
 
 
-def _gives_value(fspec: Any, text: str) -> bool:
-    return value_of(fspec, text) is not None
+def _gives_value(fspec: Any, meant: Callable[[str], str], text: str) -> bool:
+    """Whether ``text`` (as heard: ``meant`` writes its known mis-hearings as meant) gives
+    field ``fspec`` a value."""
+    return value_of(fspec, meant(text)) is not None
+
+
+def _measurement_meant(meant: Callable[[str], str], text: str) -> bool:
+    """Whether ``text`` begins with a measurement once ``meant`` has written its known
+    mis-hearings as meant ("well millimeters" -> "twelve millimeters")."""
+    return starts_with_measurement(meant(text))
 
 
 #: the first sentence or clause of dictated text and the blanks after it, when more follows
@@ -281,20 +289,22 @@ class DictationSession:
         #: word that says how it is too ("Left ovary normal."); in a section's prose, "Lungs
         #: clear." stays a sentence where it was said
         self._value_targets_in_field: dict[str, Callable[[str], bool]] = {}
+        # the grammar reads commands before the corrector runs: a value is read as it will be
+        # written ("endometrial thickness, well millimeters" is a field and its 12 mm)
+        meant = self.pipeline.corrector.apply_known
+        measurement = functools.partial(_measurement_meant, meant)
         for name, i in self._targets.items():
             stop = self._stops[i]
             fspec = self.spec.section(stop.section).field(stop.field) if stop.field else None
             if fspec is None:
                 continue
             if fspec.type != "text":
-                gives = functools.partial(_gives_value, fspec)
-                measured = starts_with_measurement if fspec.type == "number" else None
+                gives = functools.partial(_gives_value, fspec, meant)
+                measured = measurement if fspec.type == "number" else None
                 test = ValueTest(gives, section=stop.section, field=stop.field, measured=measured)
                 self._value_targets[name] = self._value_targets_in_field[name] = test
             else:  # "Spleen 11 cm.": a text field's name before a measurement
-                test = ValueTest(
-                    starts_with_measurement, comma=False, section=stop.section, field=stop.field
-                )
+                test = ValueTest(measurement, comma=False, section=stop.section, field=stop.field)
                 self._value_targets[name] = test
                 self._value_targets_in_field[name] = dataclasses.replace(test, described=True)
         #: the fields' names (labels, triggers), as a header said alone is restored to one

@@ -176,3 +176,18 @@ def test_well_before_a_unit_is_twelve_and_the_number_is_flagged(heard: str, writ
     assert [(f.word, f.reason) for f in out.flags] == [("12", "guessed_number")]
     kept = transcript_from_text("The patient tolerated the procedure well.", default=0.97)
     assert pipeline.process(kept.text, kept.words).text == kept.text
+
+
+def test_a_field_said_with_well_before_its_unit_gets_twelve_flagged() -> None:
+    from reporting.dictation import DictationSession, Utterance
+
+    # the grammar reads the field before the corrector writes the number: it reads the value
+    # as it will be written
+    session = DictationSession(load_template("us_pelvis_female"))
+    said = "Findings, left ovary, normal, endometrial thickness, well millimetres."
+    heard = transcript_from_text(said, default=0.97)
+    session.apply(Utterance(heard.text, heard.words))
+    fields = {f.id: f.value for sec in session.draft.sections for f in sec.fields}
+    assert fields["endometrial_thickness"] == 12 and fields["left_ovary"] == "Normal."
+    (issue,) = session.issues
+    assert issue.message.startswith("please confirm the number '12 mm'")

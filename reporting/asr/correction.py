@@ -241,6 +241,12 @@ class Corrector:
         text = self._apply_fuzzy(text, changes, unsure)
         return text, tuple(changes)
 
+    def apply_known(self, text: str) -> str:
+        """``text`` with the known mis-hearings written as meant, and nothing else changed:
+        what its words will say once corrected ("well millimeters" -> "twelve millimeters"),
+        for reading a field's value before the corrector has run."""
+        return text if self._known is None else self._apply_known(text, [])
+
     def _apply_known(self, text: str, changes: list[Correction]) -> str:
         assert self._known is not None
         out: list[str] = []
