@@ -558,6 +558,15 @@ def test_a_measured_field_named_between_pauses_takes_its_measurement_and_nothing
     assert values["right_ovary"] == "There is a 3 cm simple cyst."
     assert values["left_ovary"] == "Normal."
     assert values["endometrial_thickness"] == 12
+    # no pause written after the value, one after the name (flite kal): "Normal" is the
+    # ovary's and the next sentence the thickness; without a measurement next, a sentence
+    later = DictationSession(load_template("us_pelvis_female"))
+    later.apply("Left ovary. Normal endometrial thickness. 12 mm.")
+    values = _fields(later)
+    assert values["left_ovary"] == "Normal." and values["endometrial_thickness"] == 12
+    prose = DictationSession(load_template("us_pelvis_female"))
+    prose.apply("Left ovary. Normal endometrial thickness. Free fluid trace.")
+    assert _fields(prose)["left_ovary"] == "Normal endometrial thickness."
     # more said after the measurement: no header, and every word stays
     more = DictationSession(load_template("us_pelvis_female"))
     more.apply("Left ovary.")

@@ -500,6 +500,7 @@ class Grammar:
         targets: frozenset[str],
         value_targets: Mapping[str, Callable[[str], bool]],
         current: str | None,
+        following: str = "",
     ) -> tuple[Command, int, int] | None:
         """Another field's header inside ``sentence`` dictated into the field ``current``,
         with no pause written before it, and where it starts and ends, or None: a field's
@@ -507,26 +508,41 @@ class Grammar:
         moderate.", "... distal radius soft tissues mild swelling.") and before what gives
         it a value: all the rest, a measurement, or a word that says how it is; or, in a
         field that takes a number, a choice or yes/no, a field's name right after its value
-        ("see mass and irregular mass ..." in the breast composition).  Not the field's own
-        name ("Nondisplaced fracture ..." in the fracture field), nor a name after a word
-        that goes with it ("and", "of", "pleural effusion", "clear lungs")."""
+        ("see mass and irregular mass ..." in the breast composition); or a measured field's
+        name that ends the sentence when the next one (``following``: the text after it)
+        is its measurement ("Normal endometrial thickness. 12 mm." in the left ovary).  Not
+        the field's own name ("Nondisplaced fracture ..." in the fracture field), nor a name
+        after a word that goes with it ("and", "of", "pleural effusion", "clear lungs")."""
         tokens = _tokens(sentence)
+        nxt = _NEXT_SENTENCE.match(following)
+        next_sentence = nxt.group(1) if nxt else ""
         said = [t for t, _, _ in tokens]
         # the field being filled, when it takes a number, a choice or yes/no
         own = next(
             (t for t in value_targets.values() if getattr(t, "field", None) == current), None
         )
         own = own if current is not None and getattr(own, "comma", False) else None
-        for i in range(1, len(tokens) - 1):
-            if not self._ends_phrase(said[i - 1]):
-                continue
+        for i in range(1, len(tokens)):
             known = self._known_start(said[i:], targets) or _spaced_start(said[i:], targets)
+            whole = self._target(" ".join(said[i:]), targets) if next_sentence else None
+            if known is None and whole is not None:  # a name that ends the sentence
+                known = (whole, len(said) - i)
             test = value_targets.get(known[0]) if known is not None else None
             if known is None or test is None or getattr(test, "field", None) == current:
                 continue
             end = tokens[i + known[1] - 1][2]
             rest = sentence[end:].lstrip(" ,")
             measured = getattr(test, "measured", None)
+            if not rest.strip(" .!?"):
+                # the name ends the sentence and its measurement is the whole next one: a
+                # header even after a word that says how ("Normal endometrial thickness.
+                # 12 mm." is the ovary's "normal" and the thickness)
+                if measured is not None and next_sentence and test(next_sentence):
+                    spoken = " ".join(said[i : i + known[1]])
+                    return Command("go_to", known[0], spoken, unpaused=True), tokens[i][1], end
+                continue
+            if not self._ends_phrase(said[i - 1]):
+                continue
             if (
                 test(rest)
                 or (measured is not None and measured(rest))
@@ -599,6 +615,8 @@ class Grammar:
         return end is not None and (end == len(text) or text[end] in ".!?")
 
 
+#: the first sentence of a text, without the blanks before it
+_NEXT_SENTENCE = re.compile(r"\s*(\S.*?[.!?])(?=\s|$)", re.DOTALL)
 #: the most words a field's value said before another field's name may have ("see",
 #: "extremely dense", "11.2 cm")
 _LONGEST_VALUE = 3
@@ -833,7 +851,7 @@ def split_commands(
             # posterior horn effusion moderate."): the one said first
             found = [
                 grammar.parse_inside(text[start:said_end]),
-                grammar.field_inside(text[start:said_end], targets, now, current)
+                grammar.field_inside(text[start:said_end], targets, now, current, text[end:])
                 if in_field and now is not None
                 else None,
             ]
