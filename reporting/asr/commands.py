@@ -524,9 +524,9 @@ class Grammar:
         own = own if current is not None and getattr(own, "comma", False) else None
         for i in range(1, len(tokens)):
             known = self._known_start(said[i:], targets) or _spaced_start(said[i:], targets)
-            whole = self._target(" ".join(said[i:]), targets) if next_sentence else None
-            if known is None and whole is not None:  # a name that ends the sentence
-                known = (whole, len(said) - i)
+            if known is None and next_sentence:  # a name that ends the sentence
+                whole = self._target(" ".join(said[i:]), targets)
+                known = (whole, len(said) - i) if whole is not None else None
             test = value_targets.get(known[0]) if known is not None else None
             if known is None or test is None or getattr(test, "field", None) == current:
                 continue
