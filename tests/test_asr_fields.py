@@ -531,47 +531,59 @@ def test_a_field_name_between_pauses_after_a_value_or_its_section_is_a_header() 
     assert "Lungs, pleura and heart are normal." in h.draft.text
 
 
-def test_a_measured_field_named_between_pauses_takes_its_measurement_and_nothing_is_lost() -> None:
-    # the words said for the field before are its value; they were swallowed into the
-    # measured field's name once, and the left ovary kept its normal text
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        # the words said for the field before are its value; they were swallowed into the
+        # measured field's name once, and the left ovary kept its normal text
+        (
+            ("Left ovary.", "Enlarged, endometrial thickness, 12 mm."),
+            {"left_ovary": "Enlarged.", "endometrial_thickness": 12},
+        ),
+        # with no pause written, the words stay in the field said into, and the measured
+        # field takes its value from them
+        (
+            ("Left ovary.", "Enlarged endometrial thickness 12 mm."),
+            {"left_ovary": "Enlarged endometrial thickness 12 mm.", "endometrial_thickness": 12},
+        ),
+        # in one breath, as flite slt said it: every field its own value
+        (
+            (
+                "Findings, right ovary, there is a 3 cm simple cyst, left ovary, normal, "
+                "endometrial thickness, 12 mm.",
+            ),
+            {
+                "right_ovary": "There is a 3 cm simple cyst.",
+                "left_ovary": "Normal.",
+                "endometrial_thickness": 12,
+            },
+        ),
+        # no pause written after the value, one after the name (flite kal): "Normal" is the
+        # ovary's and the next sentence the thickness; without a measurement next, a sentence
+        (
+            ("Left ovary. Normal endometrial thickness. 12 mm.",),
+            {"left_ovary": "Normal.", "endometrial_thickness": 12},
+        ),
+        (
+            ("Left ovary. Normal endometrial thickness. Free fluid trace.",),
+            {"left_ovary": "Normal endometrial thickness."},
+        ),
+        # more said after the measurement: no header, and every word stays
+        (
+            ("Left ovary.", "Enlarged, endometrial thickness, 12 mm, with a cyst."),
+            {"left_ovary": "Enlarged, endometrial thickness, 12 mm, with a cyst."},
+        ),
+    ],
+)
+def test_a_measured_field_named_between_pauses_takes_its_measurement_and_nothing_is_lost(
+    said: tuple[str, ...], expected: dict[str, object]
+) -> None:
     s = DictationSession(load_template("us_pelvis_female"))
-    s.apply("Left ovary.")
-    s.apply("Enlarged, endometrial thickness, 12 mm.")
+    for utterance in said:
+        s.apply(utterance)
     values = _fields(s)
-    assert values["left_ovary"] == "Enlarged."
-    assert values["endometrial_thickness"] == 12
-    # with no pause written, the words stay in the field said into, and the measured field
-    # takes its value from them
-    t = DictationSession(load_template("us_pelvis_female"))
-    t.apply("Left ovary.")
-    t.apply("Enlarged endometrial thickness 12 mm.")
-    values = _fields(t)
-    assert values["left_ovary"] == "Enlarged endometrial thickness 12 mm."
-    assert values["endometrial_thickness"] == 12
-    # in one breath, as flite slt said it: every field its own value
-    one = DictationSession(load_template("us_pelvis_female"))
-    one.apply(
-        "Findings, right ovary, there is a 3 cm simple cyst, left ovary, normal, "
-        "endometrial thickness, 12 mm."
-    )
-    values = _fields(one)
-    assert values["right_ovary"] == "There is a 3 cm simple cyst."
-    assert values["left_ovary"] == "Normal."
-    assert values["endometrial_thickness"] == 12
-    # no pause written after the value, one after the name (flite kal): "Normal" is the
-    # ovary's and the next sentence the thickness; without a measurement next, a sentence
-    later = DictationSession(load_template("us_pelvis_female"))
-    later.apply("Left ovary. Normal endometrial thickness. 12 mm.")
-    values = _fields(later)
-    assert values["left_ovary"] == "Normal." and values["endometrial_thickness"] == 12
-    prose = DictationSession(load_template("us_pelvis_female"))
-    prose.apply("Left ovary. Normal endometrial thickness. Free fluid trace.")
-    assert _fields(prose)["left_ovary"] == "Normal endometrial thickness."
-    # more said after the measurement: no header, and every word stays
-    more = DictationSession(load_template("us_pelvis_female"))
-    more.apply("Left ovary.")
-    more.apply("Enlarged, endometrial thickness, 12 mm, with a cyst.")
-    assert _fields(more)["left_ovary"] == "Enlarged, endometrial thickness, 12 mm, with a cyst."
+    for field_id, value in expected.items():
+        assert values[field_id] == value
 
 
 def test_a_numbered_scale_misheard_before_its_number_fills_its_field() -> None:
