@@ -617,6 +617,9 @@ class Grammar:
 
 #: the first sentence of a text, without the blanks before it
 _NEXT_SENTENCE = re.compile(r"\s*(\S.*?[.!?])(?=\s|$)", re.DOTALL)
+#: how much of the text after a sentence is looked at for a measurement said on its own
+#: (not the whole rest of a long dictation at every sentence)
+_NEXT_LOOK = 200
 #: the most words a field's value said before another field's name may have ("see",
 #: "extremely dense", "11.2 cm")
 _LONGEST_VALUE = 3
@@ -851,7 +854,9 @@ def split_commands(
             # posterior horn effusion moderate."): the one said first
             found = [
                 grammar.parse_inside(text[start:said_end]),
-                grammar.field_inside(text[start:said_end], targets, now, current, text[end:])
+                grammar.field_inside(
+                    text[start:said_end], targets, now, current, text[end : end + _NEXT_LOOK]
+                )
                 if in_field and now is not None
                 else None,
             ]
