@@ -87,6 +87,19 @@ def test_a_misheard_word_recalls_the_sentence_holding_the_word_it_sounds_like() 
         assert tight == expected
 
 
+def test_a_word_said_alone_before_a_pause_recalls_by_sound_too() -> None:
+    # "Cardymically, however, ..." : a one-word clause is too short to look up by letters,
+    # but its word still brings the sentence holding the word it sounds like
+    book = Phrasebook(("No acute cardiopulmonary findings.", "There is cardiomegaly."))
+    sound = build_pipeline().corrector.key
+    heard = "Cardymically, however, no acute cardiopulmonary findings."
+    assert book.recall(heard, per_clause=1) == ["No acute cardiopulmonary findings."]
+    assert book.recall(heard, per_clause=1, sound=sound) == [
+        "No acute cardiopulmonary findings.",
+        "There is cardiomegaly.",
+    ]
+
+
 def test_the_pipeline_recalls_by_sound_too() -> None:
     sentences = (
         "Moderate hiatal hernia with opacities.",

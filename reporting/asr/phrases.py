@@ -62,10 +62,10 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
 
 
-def _clauses(heard: str) -> list[str]:
-    """The sentences and comma-separated clauses of ``heard`` worth looking up (two words or
-    more; the whole text when none is)."""
-    parts = [p for p in re.split(r"(?<=[.!?;:,])\s+", heard.strip()) if len(p.split()) >= 2]
+def _clauses(heard: str, *, shortest: int = 2) -> list[str]:
+    """The sentences and comma-separated clauses of ``heard`` worth looking up (``shortest``
+    words or more; the whole text when none is)."""
+    parts = [p for p in re.split(r"(?<=[.!?;:,])\s+", heard.strip()) if len(p.split()) >= shortest]
     return parts or ([heard.strip()] if heard.strip() else [])
 
 
@@ -150,7 +150,8 @@ class Phrasebook:
         if sound is not None:
             index_ = self._sound_index(sound)
             held = {w for i in found for w in self._keys[i].split()}
-            for query in clauses:
+            # a word said on its own before a pause too ("Cardymically, however, ...")
+            for query in (q for q in (_key(c) for c in _clauses(heard, shortest=1)) if q):
                 for token in query.split():
                     if len(token) < 4 or token in held:
                         continue
