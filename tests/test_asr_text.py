@@ -318,6 +318,11 @@ def test_number_words_round_trip(n: int) -> None:
         ("Bony structures otherwise and remarkable.", "Bony structures otherwise unremarkable."),
         # "clear of" negates what follows; "clear off" negated nothing
         ("Lungs clear off consolidation.", "Lungs clear of consolidation."),
+        # ... and "clear on" affirmed the whole list it negates (espeak en-us, final clip set)
+        (
+            "Lungs grossly clear on focal airspace disease, pneumothorax or pleural effusion.",
+            "Lungs grossly clear of focal airspace disease, pneumothorax or pleural effusion.",
+        ),
         # the "s" of "is" run into "size": a heart has one size
         ("The heart sizes within normal limits.", "The heart size is within normal limits."),
         (
@@ -340,6 +345,8 @@ def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
         "There are degenerative changes of the thoracic spine.",
         "The next field of view is clear.",
         "The lungs are remarkable for a nodule.",
+        "The lungs are clear on the lateral view.",
+        "Clear on this exam, without focal consolidation.",
     ],
 )
 def test_ordinary_words_are_not_touched(corrector, ordinary: str) -> None:
