@@ -131,6 +131,20 @@ def test_a_side_or_negation_the_second_decode_drops_is_refused() -> None:
     assert consistent("small left effusion", "small bilateral effusion")
 
 
+def test_a_second_decode_that_skips_the_first_words_said_is_refused() -> None:
+    # a prompted decode may take the utterance's first words for the prompt's continuation:
+    # here the section and field names, so the text would go where the cursor was
+    first = "Findings. Hemorrhage, acute right sub-yellow hematoma, midline shift 6 mm."
+    assert not consistent(first, "Acute right subdural hematoma. Midline shift 6 mm.")
+    # one word at the start may go ("And" heard before the speech), as may two inside
+    assert consistent("And the lungs are clear.", "The lungs are clear.")
+    assert consistent("The heart is normal in size.", "The heart is normal.")
+    # the whole path: refused, the utterance is decoded again with the plain prompt
+    first_t = FakeTranscriber([first])
+    full = FakeTranscriber(["Acute right subdural hematoma. Midline shift 6 mm.", "plain"])
+    assert RecallingTranscriber(full, _recall, first=first_t).transcribe(SPEECH).text == "plain"
+
+
 _WORD = st.sampled_from(
     ["the", "lungs", "are", "clear", "no", "effusion", "heart", "size", "normal", "mild"]
 )

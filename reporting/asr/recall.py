@@ -10,13 +10,14 @@ so a recalled "... areas of atelectasis." lets it write the term it first heard 
 
 It may also copy too much.  The second decode is kept only when, aligned word by word with the
 first, no stretch of it adds four words or more (a recalled sentence written out although it
-was not said, say) or drops three or more, and it keeps every side and negation the first
-decode heard; otherwise the utterance is decoded once more with the plain prompt.  Where the two
-decodes disagree on a side or a negation, the word's probability is capped at even odds, so
-the radiologist is asked to confirm it.  A radiology term the second decode wrote where the
-first heard nothing that sounds like it ("No pleural line of pneumothorax" -> "No pleural
-effusion or pneumothorax") may have been copied from a recalled sentence rather than heard: its
-probability is capped below the doubtful-word threshold, so it is flagged too.
+was not said, say) or drops three or more (two or more before the first word both decodes
+wrote: a prompted decode may skip the first words said), and it keeps every side and negation
+the first decode heard; otherwise the utterance is decoded once more with the plain prompt.
+Where the two decodes disagree on a side or a negation, the word's probability is capped at
+even odds, so the radiologist is asked to confirm it.  A radiology term the second decode
+wrote where the first heard nothing that sounds like it ("No pleural line of pneumothorax" ->
+"No pleural effusion or pneumothorax") may have been copied from a recalled sentence rather
+than heard: its probability is capped below the doubtful-word threshold, so it is flagged too.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ _MAX_RUN = 4
 #: add, because what it drops is lost ("..., consistent with emphysema" gone after a recalled
 #: "Hyperexpanded lungs with flattening of the hemidiaphragms.")
 _MAX_DROP = 3
+#: ... and at the utterance's start, where a prompted decode skips what it takes for the
+#: prompt's continuation ("Findings. Hemorrhage, acute ..." -> "Acute ...": the cursor never
+#: moved)
+_MAX_DROP_AT_START = 2
 #: sides and negations the second decode may change (flagged) but not drop or invent
 _KEPT = frozenset({"left", "right", "bilateral", "no", "not", "without"})
 
@@ -66,13 +71,15 @@ def consistent(
     *,
     max_run: int = _MAX_RUN,
     max_drop: int = _MAX_DROP,
+    max_drop_at_start: int = _MAX_DROP_AT_START,
     kept: Collection[str] = _KEPT,
     like_side: Callable[[str], bool] | None = None,
 ) -> bool:
     """Whether ``second`` reads as the same utterance as ``first``, aligned word by word: no
     stretch of ``second`` has ``max_run`` or more words beyond the first's, nor ``max_drop``
-    or more fewer; no stretch of ``second`` has fewer sides, or fewer negations, of ``kept``
-    than the same stretch of ``first`` (each may change, none may vanish); no negation of
+    or more fewer (``max_drop_at_start`` before the first word both wrote); no stretch of
+    ``second`` has fewer sides, or fewer negations, of ``kept`` than the same stretch of
+    ``first`` (each may change, none may vanish); no negation of
     ``second`` stands where ``first`` heard nothing; and no side of ``second`` stands where
     ``first`` heard neither a side nor a word that may be a mis-heard side (``like_side``:
     "write", "bright" ...)."""
@@ -86,7 +93,10 @@ def consistent(
         if op.tag == "equal":
             continue
         heard, written = a[op.src_start : op.src_end], b[op.dest_start : op.dest_end]
-        if len(written) - len(heard) >= max_run or len(heard) - len(written) >= max_drop:
+        dropped = len(heard) - len(written)
+        if len(written) - len(heard) >= max_run or dropped >= max_drop:
+            return False
+        if op.src_start == 0 and dropped >= max_drop_at_start:
             return False
         for group in groups:
             if sum(w in group for w in written) < sum(w in group for w in heard):
