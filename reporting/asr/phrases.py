@@ -116,6 +116,7 @@ class Phrasebook:
         per_word: int = 1,
         word_score: float = 70.0,
         word_words: int = 40,
+        known: Callable[[str], bool] | None = None,
     ) -> list[str]:
         """The sentences most like each clause of ``heard`` (``per_clause`` each, clause by
         clause, no repeats), at most ``max_words`` words in all.
@@ -123,7 +124,10 @@ class Phrasebook:
         With ``sound`` (a sound-alike key of a word), each heard word of four letters or more
         that those sentences do not hold then adds, for each of the ``per_word`` phrasebook
         words sounding most like it (key ratio ``word_score`` or more) that none holds yet, the
-        sentence holding that word most like its clause: up to ``word_words`` words more."""
+        sentence holding that word most like its clause: up to ``word_words`` words more.  A
+        word said alone between pauses is looked up only when it is neither a phrasebook word
+        nor ``known`` (an English word or a term): "Cardymically," is a term mis-heard,
+        "Findings.", "Impression." and "However," are what was said."""
         from rapidfuzz import fuzz, process
 
         if not self.sentences:
@@ -150,10 +154,14 @@ class Phrasebook:
         if sound is not None:
             index_ = self._sound_index(sound)
             held = {w for i in found for w in self._keys[i].split()}
-            # a word said on its own before a pause too ("Cardymically, however, ...")
             for query in (q for q in (_key(c) for c in _clauses(heard, shortest=1)) if q):
+                alone = " " not in query
                 for token in query.split():
                     if len(token) < 4 or token in held:
+                        continue
+                    if alone and (token in index_.where or (known is not None and known(token))):
+                        # a heading, a field's name or a link: recalling sentences for it made
+                        # the decoder take the words said for the prompt's and skip them
                         continue
                     near = process.extract(sound(token), index_.keys, scorer=fuzz.ratio,
                                            limit=per_word, score_cutoff=word_score)  # fmt: skip
