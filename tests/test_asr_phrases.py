@@ -87,31 +87,6 @@ def test_a_misheard_word_recalls_the_sentence_holding_the_word_it_sounds_like() 
         assert tight == expected
 
 
-def test_a_word_said_alone_before_a_pause_recalls_by_sound_too() -> None:
-    # "Cardymically, however, ..." : a one-word clause is too short to look up by letters,
-    # but its word still brings the sentence holding the word it sounds like
-    book = Phrasebook(("No acute cardiopulmonary findings.", "There is cardiomegaly."))
-    sound = build_pipeline().corrector.key
-    heard = "Cardymically, however, no acute cardiopulmonary findings."
-    assert book.recall(heard, per_clause=1) == ["No acute cardiopulmonary findings."]
-    assert book.recall(heard, per_clause=1, sound=sound) == [
-        "No acute cardiopulmonary findings.",
-        "There is cardiomegaly.",
-    ]
-    # a report word said alone is a heading, a field's name or a link: recalling a sentence
-    # with it made the decoder skip "Findings. Hemorrhage," as the prompt's own words
-    book = Phrasebook(("Acute subdural hematoma.", "No hemorrhage.", "Findings are stable."))
-    heard = "Findings. Hemorrhage, acute subdural hematoma."
-    assert book.recall(heard, per_clause=1, sound=sound) == ["Acute subdural hematoma."]
-    # ... and so is an English word no sentence holds ("Impression." brought "Compression
-    # deformity ..." and the command was lost), when the recall knows English
-    book = Phrasebook(("Stable chest.", "Mild compression deformity."))
-    known = build_pipeline().corrector.is_word
-    heard = "Impression. Stable chest."
-    assert book.recall(heard, per_clause=1, sound=sound, known=known) == ["Stable chest."]
-    assert len(book.recall(heard, per_clause=1, sound=sound)) == 2
-
-
 def test_the_pipeline_recalls_by_sound_too() -> None:
     sentences = (
         "Moderate hiatal hernia with opacities.",

@@ -62,10 +62,10 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
 
 
-def _clauses(heard: str, *, shortest: int = 2) -> list[str]:
-    """The sentences and comma-separated clauses of ``heard`` worth looking up (``shortest``
-    words or more; the whole text when none is)."""
-    parts = [p for p in re.split(r"(?<=[.!?;:,])\s+", heard.strip()) if len(p.split()) >= shortest]
+def _clauses(heard: str) -> list[str]:
+    """The sentences and comma-separated clauses of ``heard`` worth looking up (two words or
+    more; the whole text when none is)."""
+    parts = [p for p in re.split(r"(?<=[.!?;:,])\s+", heard.strip()) if len(p.split()) >= 2]
     return parts or ([heard.strip()] if heard.strip() else [])
 
 
@@ -116,7 +116,6 @@ class Phrasebook:
         per_word: int = 1,
         word_score: float = 70.0,
         word_words: int = 40,
-        known: Callable[[str], bool] | None = None,
     ) -> list[str]:
         """The sentences most like each clause of ``heard`` (``per_clause`` each, clause by
         clause, no repeats), at most ``max_words`` words in all.
@@ -124,10 +123,7 @@ class Phrasebook:
         With ``sound`` (a sound-alike key of a word), each heard word of four letters or more
         that those sentences do not hold then adds, for each of the ``per_word`` phrasebook
         words sounding most like it (key ratio ``word_score`` or more) that none holds yet, the
-        sentence holding that word most like its clause: up to ``word_words`` words more.  A
-        word said alone between pauses is looked up only when it is neither a phrasebook word
-        nor ``known`` (an English word or a term): "Cardymically," is a term mis-heard,
-        "Findings.", "Impression." and "However," are what was said."""
+        sentence holding that word most like its clause: up to ``word_words`` words more."""
         from rapidfuzz import fuzz, process
 
         if not self.sentences:
@@ -154,14 +150,9 @@ class Phrasebook:
         if sound is not None:
             index_ = self._sound_index(sound)
             held = {w for i in found for w in self._keys[i].split()}
-            for query in (q for q in (_key(c) for c in _clauses(heard, shortest=1)) if q):
-                alone = " " not in query
+            for query in clauses:
                 for token in query.split():
                     if len(token) < 4 or token in held:
-                        continue
-                    if alone and (token in index_.where or (known is not None and known(token))):
-                        # a heading, a field's name or a link: recalling sentences for it made
-                        # the decoder take the words said for the prompt's and skip them
                         continue
                     near = process.extract(sound(token), index_.keys, scorer=fuzz.ratio,
                                            limit=per_word, score_cutoff=word_score)  # fmt: skip

@@ -311,9 +311,7 @@ class TextPipeline:
         """The prompt for a second decode of speech first heard as ``heard``: ``base``
         (default: :attr:`prompt`) followed by the phrasebook sentences most like it; None when
         the phrasebook has nothing to offer."""
-        recalled = self.phrases.recall(
-            heard, sound=self.corrector.key, known=self.corrector.is_word
-        )
+        recalled = self.phrases.recall(heard, sound=self.corrector.key)
         if not recalled:
             return None
         return recall_prompt(base or self.prompt, recalled)
