@@ -79,10 +79,9 @@ def consistent(
     stretch of ``second`` has ``max_run`` or more words beyond the first's, nor ``max_drop``
     or more fewer (``max_drop_at_start`` before the first word both wrote); no stretch of
     ``second`` has fewer sides, or fewer negations, of ``kept`` than the same stretch of
-    ``first`` (each may change, none may vanish); no negation of
-    ``second`` stands where ``first`` heard nothing; and no side of ``second`` stands where
-    ``first`` heard neither a side nor a word that may be a mis-heard side (``like_side``:
-    "write", "bright" ...)."""
+    ``first`` (each may change, none may vanish); no negation of ``second`` stands where
+    ``first`` heard nothing; and no side of ``second`` stands where ``first`` heard neither a
+    side nor a word that may be a mis-heard side (``like_side``: "write", "bright" ...)."""
     from rapidfuzz.distance import Levenshtein
 
     a, b = _keys(first), _keys(second)
