@@ -74,6 +74,13 @@ def _followed_by(text: str, end: int, words: frozenset[str]) -> bool:
     return any(w.lower() in words for w in re.findall(r"[A-Za-z]+", rest)[:FOLLOWED_WITHIN])
 
 
+def _at_start(text: str, start: int) -> bool:
+    """Whether ``start`` begins ``text`` or a sentence of it (only space since a full stop,
+    question or exclamation mark, or a line break)."""
+    before = text[:start].rstrip(" \t")
+    return not before.strip() or before[-1] in ".!?\n"
+
+
 @dataclass(frozen=True)
 class _Rules:
     replacements: tuple[tuple[str, str], ...]
@@ -109,6 +116,9 @@ class _Rules:
     #: same sentence for the replacement to be made ("a regular" -> "an irregular" only before
     #: "mass", "lesion", ...: "a regular rhythm" stays)
     followed_by: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: the ``heard`` of replacements made only where they begin a sentence: "and large" ->
+    #: "enlarged" for "And large cardiac silhouette.", never inside "small and large bowel"
+    at_start: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -255,6 +265,8 @@ class Corrector:
             key = " ".join(m.group(0).lower().split())
             after = self.rules.followed_by.get(key)
             if after is not None and not _followed_by(text, m.end(), after):
+                continue
+            if key in self.rules.at_start and not _at_start(text, m.start()):
                 continue
             written = _match_case(m.group(0), self._map[key])
             out.append(text[pos : m.start()])
@@ -486,25 +498,29 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
     reps: list[tuple[str, str]] = []
     confirm: set[str] = set()
     followed_by: dict[str, frozenset[str]] = {}
+    at_start: set[str] = set()
     for i, item in enumerate(expect_list(path, "replacements", data.get("replacements", []))):
         entry = check_keys(
             path,
             f"replacements[{i}]",
             item,
             required=("heard", "write"),
-            optional=("confirm", "followed_by"),
+            optional=("confirm", "followed_by", "at_start"),
         )
         heard, write = entry["heard"], entry["write"]
         if not (isinstance(heard, str) and heard.strip() and isinstance(write, str)):
             raise LexiconError(
                 f"{path}: replacements[{i}] needs non-empty strings 'heard' and 'write'"
             )
-        if not isinstance(entry.get("confirm", False), bool):
-            raise LexiconError(f"{path}: replacements[{i}].confirm must be true or false")
+        for flag in ("confirm", "at_start"):
+            if not isinstance(entry.get(flag, False), bool):
+                raise LexiconError(f"{path}: replacements[{i}].{flag} must be true or false")
         reps.append((heard.strip(), write))
         key = " ".join(heard.lower().split())
         if entry.get("confirm", False):
             confirm.add(key)
+        if entry.get("at_start", False):
+            at_start.add(key)
         if "followed_by" in entry:
             after = entry["followed_by"]
             if not (
@@ -573,6 +589,7 @@ def _rules_from(path: Path, data: dict[str, Any]) -> _Rules:
         float(fuzzy.get("context_margin", 0)),
         frozenset(confirm),
         followed_by,
+        frozenset(at_start),
     )
 
 
