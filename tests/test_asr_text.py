@@ -334,6 +334,8 @@ def test_number_words_round_trip(n: int) -> None:
         ("So just clinical correlation.", "Suggest clinical correlation."),
         # ... and "pleural" after "no significant" written as the phrasebook's "interval"
         ("No significant interval effusion.", "No significant pleural effusion."),
+        # ... also when the corrector itself restored "effusion" (espeak en+f2)
+        ("No significant interval refusion.", "No significant pleural effusion."),
         # the "s" of "is" run into "size": a heart has one size
         ("The heart sizes within normal limits.", "The heart size is within normal limits."),
         (
@@ -535,6 +537,18 @@ def test_corrector_affixes_are_validated(tmp_path: Path) -> None:
     bad = tmp_path / "asr_corrections.json"
     with pytest.raises(LexiconError, match=r"asr_corrections.json.*fuzzy.prefixes"):
         _rules_from(bad, {"fuzzy": {"prefixes": ["hypo", ""]}})
+
+
+def test_no_known_mishearing_is_rewritten_twice(corrector) -> None:
+    # the corrector applies the known mis-hearings again after restoring a term, which is
+    # only safe while what a replacement writes is never itself a mis-hearing we list
+    rules = json.loads(lexicon_path("asr_corrections.json").read_text(encoding="utf-8"))
+    for entry in rules["replacements"]:
+        after = sorted(entry.get("followed_by", []))[:1]
+        said = " ".join([entry["heard"], *after, "here."])
+        once = corrector.apply_known(said)
+        assert once != said, said
+        assert corrector.apply_known(once) == once, said
 
 
 def test_replacements_to_confirm_are_validated(tmp_path: Path) -> None:

@@ -248,7 +248,12 @@ class Corrector:
         changes: list[Correction] = []
         if self._known is not None:
             text = self._apply_known(text, changes)
+        fuzzy = len(changes)
         text = self._apply_fuzzy(text, changes, unsure)
+        if self._known is not None and len(changes) > fuzzy:
+            # a known mis-hearing that only a restored term completes: "interval refusion"
+            # -> "interval effusion" -> "pleural effusion" (the rules rewrite nothing twice)
+            text = self._apply_known(text, changes)
         return text, tuple(changes)
 
     def apply_known(self, text: str) -> str:
