@@ -580,6 +580,13 @@ class DictationSession:
                     else f"the recogniser was only {_percent(prob)} sure"
                 )
                 message = f"please confirm {what} '{word}': {why}"
+                if reason == "sensitive":
+                    # "Increasing" for "Decreasing", "hyperinflation" for "hypoinflation",
+                    # "new" / "old"
+                    message = (
+                        f"please confirm '{word}': a mis-hearing here would change the "
+                        f"meaning ({why})"
+                    )
                 if reason == "side" and _bare_word(word) not in SIDE_WORDS:
                     # a word that sounds like a side, or may have swallowed one ("Heart size",
                     # "deform type ribs" for "deformed right ribs")

@@ -243,6 +243,16 @@ def test_a_doubtful_side_and_a_word_that_may_hide_one_are_told_apart(chest) -> N
     assert messages["right"].endswith("the recogniser was only under 1% sure")
 
 
+def test_a_doubtful_word_that_decides_the_meaning_says_so(chest) -> None:
+    s = session(chest)
+    s.apply(transcript_from_text("Increasing right effusion.", probabilities={"increasing": 0.58}))
+    messages = {i.evidence[0].text: i.message for i in s.issues}
+    assert messages["Increasing"] == (
+        "please confirm 'Increasing': a mis-hearing here would change the meaning (the "
+        "recogniser was only 58% sure)"
+    )
+
+
 def test_previous_and_next_stay_inside_the_template(chest) -> None:
     s = session(chest)
     for _ in range(len(s.stops) + 2):
