@@ -580,7 +580,7 @@ class DictationSession:
                     else f"the recogniser was only {_percent(prob)} sure"
                 )
                 message = f"please confirm {what} '{word}': {why}"
-                if reason == "sensitive":
+                if reason == "sensitive" and what == "this word":  # "-10": the number
                     # "Increasing" for "Decreasing", "hyperinflation" for "hypoinflation",
                     # "new" / "old"
                     message = (
