@@ -248,9 +248,9 @@ class Corrector:
         changes: list[Correction] = []
         if self._known is not None:
             text = self._apply_known(text, changes)
-        fuzzy = len(changes)
+        before_fuzzy = len(changes)
         text = self._apply_fuzzy(text, changes, unsure)
-        if self._known is not None and len(changes) > fuzzy:
+        if self._known is not None and len(changes) > before_fuzzy:
             # a known mis-hearing that only a restored term completes: "interval refusion"
             # -> "interval effusion" -> "pleural effusion" (the rules rewrite nothing twice)
             text = self._apply_known(text, changes)
