@@ -332,6 +332,9 @@ def test_number_words_round_trip(n: int) -> None:
         ),
         ("Enlarge cardiac silhouette.", "Enlarged cardiac silhouette."),
         ("So just clinical correlation.", "Suggest clinical correlation."),
+        # "bi-" heard as "by" at a sentence's start ("By lateral" is restored anywhere)
+        ("By apical scarring noted.", "Biapical scarring noted."),
+        ("By basilar streaky airspace opacities.", "Bibasilar streaky airspace opacities."),
         # ... and "pleural" after "no significant" written as the phrasebook's "interval"
         ("No significant interval effusion.", "No significant pleural effusion."),
         # ... also when the corrector itself restored "effusion" (espeak en+f2)
@@ -366,6 +369,7 @@ def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
         "Lordotic projection and large body habitus.",
         "And large bowel loops are seen.",
         "No significant interval change.",
+        "Partly obscured by basilar atelectasis.",
     ],
 )
 def test_ordinary_words_are_not_touched(corrector, ordinary: str) -> None:
