@@ -370,6 +370,8 @@ def test_misheard_terms_are_restored(corrector, heard: str, meant: str) -> None:
         "And large bowel loops are seen.",
         "No significant interval change.",
         "Partly obscured by basilar atelectasis.",
+        # the full stop of an abbreviation ends no sentence
+        "Organ sizes, e.g. and large heart, are noted.",
     ],
 )
 def test_ordinary_words_are_not_touched(corrector, ordinary: str) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reporting.asr.affixes import bases
+from reporting.asr.formatting import ends_sentence
 from reporting.asr.sides import SIDES
 from reporting.errors import LexiconError
 from reporting.lexicons import check_keys, expect_list, load_lexicon
@@ -75,10 +76,13 @@ def _followed_by(text: str, end: int, words: frozenset[str]) -> bool:
 
 
 def _at_start(text: str, start: int) -> bool:
-    """Whether ``start`` begins ``text`` or a sentence of it (only space since a full stop,
-    question or exclamation mark, or a line break)."""
+    """Whether ``start`` begins ``text`` or a sentence of it (only space since a question or
+    exclamation mark, a line break, or a full stop that ends a sentence: not the one of "vs."
+    or "e.g.")."""
     before = text[:start].rstrip(" \t")
-    return not before.strip() or before[-1] in ".!?\n"
+    if not before.strip() or before[-1] in "!?\n":
+        return True
+    return before[-1] == "." and ends_sentence(text, len(before) - 1)
 
 
 @dataclass(frozen=True)
